@@ -1,0 +1,81 @@
+"""ember: a small deep-learning library in the spirit of PyTorch, on NumPy."""
+
+from __future__ import annotations
+
+import importlib
+
+from . import autograd, methods  # noqa: F401 - methods binds Tensor's methods and operators
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    is_tensor,
+    linspace,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import (
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
+)
+from .functions import *  # noqa: F403
+from .functions import abs, all, any, max, min, pow, sum  # noqa: F401 - shadowed builtins
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
+from .tensor import Size, Tensor, device
+
+__version__ = "0.1.0"
+
+_LAZY = {"nn", "optim", "data", "utils", "cli", "bench", "serialization"}
+
+
+def __getattr__(name: str):
+    # Submodules load on first use, so `import ember` stays quick.
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    if name in ("save", "load"):
+        return getattr(importlib.import_module(".serialization", __name__), name)
+    raise AttributeError(f"module 'ember' has no attribute {name!r}")

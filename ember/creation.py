@@ -1,0 +1,187 @@
+"""Tensor factories: tensor, zeros, ones, arange, rand, ... with PyTorch's dtype defaults."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import dtypes as _dt
+from .random import rng_of
+from .tensor import Tensor, _make
+
+
+def _infer_np_dtype(data) -> np.dtype:
+    """PyTorch's inference: Python floats -> float32, ints -> int64, bools -> bool."""
+    arr = np.asarray(data)
+    if arr.dtype.kind == "f" and not isinstance(data, np.ndarray):
+        return np.dtype(np.float32) if arr.dtype != np.float16 else arr.dtype
+    if arr.dtype.kind in "iu" and not isinstance(data, np.ndarray):
+        return np.dtype(np.int64)
+    return arr.dtype
+
+
+def _unwrap(data):
+    if isinstance(data, Tensor):
+        return data.data
+    if isinstance(data, (list, tuple)) and builtins.any(isinstance(x, Tensor) for x in data):
+        return np.stack([np.asarray(_unwrap(x)) for x in data])
+    return data
+
+
+def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
+    data = _unwrap(data)
+    if isinstance(data, np.ndarray) and data.dtype.kind not in "fiub":
+        raise TypeError(f"can't convert np.ndarray of type {data.dtype}; ember supports float, "
+                        "int, uint8 and bool arrays")
+    np_dtype = _dt.to_np(dtype) if dtype is not None else _infer_np_dtype(data)
+    try:
+        arr = np.array(data, dtype=np_dtype, copy=copy or None)
+    except (TypeError, ValueError) as e:
+        raise TypeError(
+            f"tensor(): could not build a tensor from {type(data).__name__}: {e}") from None
+    _dt.from_numpy_dtype(arr.dtype)
+    return arr
+
+
+def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
+    t = _make(arr, None)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(_to_array(data, dtype), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    if isinstance(data, Tensor) and dtype is None:
+        return data
+    return _make(_to_array(data, dtype, copy=False), None)
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dt.from_numpy_dtype(ndarray.dtype)
+    return _make(ndarray, None)
+
+
+def _size(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], Sequence):
+        size = tuple(size[0])
+    return tuple(int(s) for s in size)
+
+
+def _float_dtype(dtype) -> np.dtype:
+    return _dt.to_np(dtype) if dtype is not None else _dt.default_float.np
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.zeros(_size(size), _float_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.ones(_size(size), _float_dtype(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.empty(_size(size), _float_dtype(dtype)), requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    np_dtype = _dt.to_np(dtype) if dtype is not None else _infer_np_dtype(fill_value)
+    return _finish(np.full(_size((size,)), fill_value, np_dtype), requires_grad)
+
+
+def _like(input: Tensor, dtype) -> tuple:
+    return input.data.shape, (_dt.to_np(dtype) if dtype is not None else input.data.dtype)
+
+
+def zeros_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.zeros(*_like(input, dtype)), requires_grad)
+
+
+def ones_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.ones(*_like(input, dtype)), requires_grad)
+
+
+def empty_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.empty(*_like(input, dtype)), requires_grad)
+
+
+def full_like(input: Tensor, fill_value, dtype=None, device=None,
+              requires_grad: bool = False) -> Tensor:
+    shape, np_dtype = _like(input, dtype)
+    return _finish(np.full(shape, fill_value, np_dtype), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False):
+    if end is None:
+        start, end = 0, start
+    is_float = builtins.any(isinstance(v, float) for v in (start, end, step))
+    np_dtype = _dt.to_np(dtype) if dtype is not None else (
+        _dt.default_float.np if is_float else np.dtype(np.int64))
+    return _finish(np.arange(start, end, step).astype(np_dtype), requires_grad)
+
+
+def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False):
+    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False):
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    np_dtype = _float_dtype(dtype)
+    arr = rng_of(generator).random(_size(size), dtype=np.float64).astype(np_dtype, copy=False)
+    return _finish(arr, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    np_dtype = _float_dtype(dtype)
+    arr = rng_of(generator).standard_normal(_size(size)).astype(np_dtype, copy=False)
+    return _finish(arr, requires_grad)
+
+
+def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return rand(input.data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return randn(input.data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
+            requires_grad: bool = False) -> Tensor:
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    np_dtype = _dt.to_np(dtype) if dtype is not None else np.dtype(np.int64)
+    arr = rng_of(generator).integers(low, high, size=tuple(size)).astype(np_dtype, copy=False)
+    return _finish(arr, requires_grad)
+
+
+def randperm(n: int, generator=None, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    np_dtype = _dt.to_np(dtype) if dtype is not None else np.dtype(np.int64)
+    return _finish(rng_of(generator).permutation(n).astype(np_dtype, copy=False), requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, requires_grad=False):
+    """normal(mean, std, size) with floats, or element-wise with tensor mean and/or std."""
+    mean_arr = mean.data if isinstance(mean, Tensor) else mean
+    std_arr = std.data if isinstance(std, Tensor) else std
+    if size is None:
+        size = np.broadcast_shapes(np.shape(mean_arr), np.shape(std_arr))
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
+        dtype = dtype or ref.dtype
+    arr = rng_of(generator).normal(mean_arr, std_arr, size=tuple(size))
+    return _finish(arr.astype(_float_dtype(dtype), copy=False), requires_grad)
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+

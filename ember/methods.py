@@ -1,0 +1,133 @@
+"""Binds the ember.* functions to Tensor as methods and operators, and adds in-place updates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import functions as F
+from .promotion import binary_operands
+from .tensor import Tensor, _check_inplace
+
+_METHODS = (
+    "add sub mul div true_divide divide multiply subtract pow neg abs exp log sqrt sin cos tanh "
+    "sigmoid relu square clamp clip maximum minimum eq ne lt le gt ge equal allclose isnan "
+    "isfinite isinf argmax argmin all any sum mean max min amax amin var std logsumexp softmax "
+    "log_softmax matmul mm bmm dot reshape flatten squeeze unsqueeze permute transpose swapaxes "
+    "swapdims t expand expand_as broadcast_to flip split chunk unbind narrow"
+).split()
+
+for _name in _METHODS:
+    setattr(Tensor, _name, getattr(F, _name))
+Tensor.view = F.reshape
+Tensor.view_as = lambda self, other: F.reshape(self, other.data.shape)
+Tensor.reshape_as = Tensor.view_as
+Tensor.negative = F.neg
+Tensor.greater, Tensor.less, Tensor.greater_equal, Tensor.less_equal = F.gt, F.lt, F.ge, F.le
+
+
+def _reflected(fn):
+    return lambda self, other: fn(other, self)
+
+
+Tensor.__add__ = F.add
+Tensor.__radd__ = _reflected(F.add)
+Tensor.__sub__ = F.sub
+Tensor.__rsub__ = _reflected(F.sub)
+Tensor.__mul__ = F.mul
+Tensor.__rmul__ = _reflected(F.mul)
+Tensor.__truediv__ = F.div
+Tensor.__rtruediv__ = _reflected(F.div)
+Tensor.__floordiv__ = lambda self, other: F.div(self, other, rounding_mode="floor")
+Tensor.__pow__ = F.pow
+Tensor.__rpow__ = _reflected(F.pow)
+Tensor.__matmul__ = F.matmul
+Tensor.__rmatmul__ = _reflected(F.matmul)
+Tensor.__neg__ = F.neg
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = F.abs
+Tensor.__eq__ = F.eq
+Tensor.__ne__ = F.ne
+Tensor.__lt__ = F.lt
+Tensor.__le__ = F.le
+Tensor.__gt__ = F.gt
+Tensor.__ge__ = F.ge
+
+
+def _logical(ufunc):
+    def op(self, other):
+        a, b = binary_operands(self, other)
+        if a.data.dtype.kind not in "biu":
+            raise TypeError(f"{ufunc.__name__}: only integer and bool tensors, got {a.dtype}")
+        return Tensor(ufunc(a.data, b.data))
+
+    return op
+
+
+Tensor.__and__ = Tensor.__rand__ = _logical(np.bitwise_and)
+Tensor.__or__ = Tensor.__ror__ = _logical(np.bitwise_or)
+Tensor.__xor__ = Tensor.__rxor__ = _logical(np.bitwise_xor)
+Tensor.__invert__ = lambda self: Tensor(np.invert(self.data))
+Tensor.logical_not = lambda self: Tensor(np.logical_not(self.data))
+
+
+# ---- in-place updates (optimizers, initialisers) --------------------------------------
+def _inplace(name: str, ufunc):
+    def method(self, other, **kwargs):
+        _check_inplace(self, name)
+        value = other.data if isinstance(other, Tensor) else other
+        alpha = kwargs.get("alpha", 1)
+        if alpha != 1:
+            value = value * alpha
+        try:
+            ufunc(self.data, value, out=self.data, casting="same_kind")
+        except (ValueError, TypeError) as e:
+            raise RuntimeError(f"{name}: {e} (tensor shape {tuple(self.data.shape)})") from None
+        return self
+
+    method.__name__ = name
+    return method
+
+
+Tensor.add_ = _inplace("add_", np.add)
+Tensor.sub_ = _inplace("sub_", np.subtract)
+Tensor.mul_ = _inplace("mul_", np.multiply)
+Tensor.div_ = _inplace("div_", np.true_divide)
+Tensor.__iadd__ = Tensor.add_
+Tensor.__isub__ = Tensor.sub_
+Tensor.__imul__ = Tensor.mul_
+Tensor.__itruediv__ = Tensor.div_
+
+
+def zero_(self: Tensor) -> Tensor:
+    return fill_(self, 0)
+
+
+def fill_(self: Tensor, value) -> Tensor:
+    _check_inplace(self, "fill_")
+    self.data[...] = value.item() if isinstance(value, Tensor) else value
+    return self
+
+
+def copy_(self: Tensor, src) -> Tensor:
+    _check_inplace(self, "copy_")
+    src = src.data if isinstance(src, Tensor) else np.asarray(src)
+    try:
+        np.copyto(self.data, np.broadcast_to(src, self.data.shape), casting="unsafe")
+    except ValueError as e:
+        raise RuntimeError(f"copy_: {e} (destination shape {tuple(self.data.shape)}, source "
+                           f"shape {tuple(src.shape)})") from None
+    return self
+
+
+def clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
+    _check_inplace(self, "clamp_")
+    np.clip(self.data, min, max, out=self.data)
+    return self
+
+
+
+Tensor.zero_ = zero_
+Tensor.fill_ = fill_
+Tensor.copy_ = copy_
+Tensor.clamp_ = clamp_
+Tensor.clip_ = clamp_

@@ -1,0 +1,93 @@
+"""PyTorch's type promotion for binary ops, where it differs from NumPy's.
+
+- Python scalars never widen a tensor: float32 + 2.5 is float32; int64 + 2.5 is float32.
+- Between tensors, a higher category (bool < integer < float) wins; within one category the
+  wider dtype wins. A zero-dim tensor only counts when its category is higher than the others'.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .tensor import Tensor, _make
+
+_FLOAT32 = np.dtype(np.float32)
+_INT64 = np.dtype(np.int64)
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _category(dt: np.dtype) -> int:
+    return _CATEGORY[dt.kind]
+
+
+def result_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
+    da, db = a.dtype, b.dtype
+    if da == db:
+        return da
+    ca, cb = _category(da), _category(db)
+    if (a.ndim == 0) != (b.ndim == 0):
+        (dim_dt, dim_cat), (zero_dt, zero_cat) = (
+            ((da, ca), (db, cb)) if b.ndim == 0 else ((db, cb), (da, ca)))
+        return zero_dt if zero_cat > dim_cat else dim_dt
+    if ca == cb:
+        return np.promote_types(da, db)
+    return da if ca > cb else db
+
+
+def _scalar_dtype(tensor_dtype: np.dtype, value) -> np.dtype:
+    """The dtype of `tensor <op> python_scalar`."""
+    if isinstance(value, (bool, np.bool_)):
+        return tensor_dtype
+    if isinstance(value, numbers.Integral):
+        return _INT64 if tensor_dtype.kind == "b" else tensor_dtype
+    if isinstance(value, numbers.Real):
+        return tensor_dtype if tensor_dtype.kind == "f" else _FLOAT32
+    raise TypeError
+
+
+def _as_dtype(t: Tensor, dt: np.dtype) -> Tensor:
+    return t if t.data.dtype == dt else t.type(dt)
+
+
+def binary_operands(a, b, true_division: bool = False) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors of one dtype; either may be a Python scalar or an array."""
+    a_is_t, b_is_t = a.__class__ is Tensor or isinstance(a, Tensor), isinstance(b, Tensor)
+    if a_is_t and b_is_t:
+        if a.data.dtype is not b.data.dtype:
+            dt = result_dtype(a.data, b.data)
+            a, b = _as_dtype(a, dt), _as_dtype(b, dt)
+    elif a_is_t or b_is_t:
+        t, other = (a, b) if a_is_t else (b, a)
+        if isinstance(other, np.ndarray):
+            other = _make(other, None)
+            return binary_operands(a if a_is_t else other, other if a_is_t else b, true_division)
+        try:
+            dt = _scalar_dtype(t.data.dtype, other)
+        except TypeError:
+            raise TypeError(f"unsupported operand type(s) for a Tensor op: "
+                            f"'{type(a).__name__}' and '{type(b).__name__}'") from None
+        t = _as_dtype(t, dt)
+        const = _make(np.array(other, dtype=dt), None)
+        a, b = (t, const) if a_is_t else (const, t)
+    else:
+        raise TypeError(f"expected a Tensor operand, got '{type(a).__name__}' and "
+                        f"'{type(b).__name__}'")
+    if true_division and a.data.dtype.kind != "f":
+        a, b = a.float(), b.float()
+    return a, b
+
+
+def cast_all(tensors) -> list[Tensor]:
+    """Tensors promoted to one common dtype (for cat and stack)."""
+    tensors = list(tensors)
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected a sequence of Tensors, got an element of type "
+                            f"'{type(t).__name__}'")
+    dt = tensors[0].data.dtype
+    for t in tensors[1:]:
+        if t.data.dtype != dt:
+            dt = result_dtype(np.empty((1,), dt), t.data)
+    return [_as_dtype(t, dt) for t in tensors]

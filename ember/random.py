@@ -1,0 +1,79 @@
+"""One global random generator, seeded by ember.manual_seed, so runs are reproducible."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Generator:
+    """PyTorch's torch.Generator: a seedable source of random numbers (NumPy's PCG64 inside)."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        self._seed = 67280421310721
+        self.rng = np.random.Generator(np.random.PCG64(self._seed))
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed = int(seed)
+        self.rng = np.random.Generator(np.random.PCG64(self._seed))
+        return self
+
+    def seed(self) -> int:
+        return self.manual_seed(int(np.random.SeedSequence().entropy) % 2**63)._seed
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self):
+        """The state as a uint8 tensor (40 bytes), like torch.Generator.get_state()."""
+        from .tensor import Tensor
+
+        st = self.rng.bit_generator.state
+        raw = (
+            st["state"]["state"].to_bytes(16, "little")
+            + st["state"]["inc"].to_bytes(16, "little")
+            + int(st["has_uint32"]).to_bytes(4, "little")
+            + int(st["uinteger"]).to_bytes(4, "little")
+        )
+        return Tensor(np.frombuffer(raw, dtype=np.uint8).copy())
+
+    def set_state(self, new_state) -> Generator:
+        raw = bytes(np.asarray(new_state, dtype=np.uint8))
+        if len(raw) != 40:
+            raise ValueError(f"Generator.set_state: expected a 40-byte state, got {len(raw)} bytes")
+        self.rng.bit_generator.state = {
+            "bit_generator": "PCG64",
+            "state": {
+                "state": int.from_bytes(raw[0:16], "little"),
+                "inc": int.from_bytes(raw[16:32], "little"),
+            },
+            "has_uint32": int.from_bytes(raw[32:36], "little"),
+            "uinteger": int.from_bytes(raw[36:40], "little"),
+        }
+        return self
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state) -> None:
+    default_generator.set_state(new_state)
+
+
+def rng_of(generator: Generator | None) -> np.random.Generator:
+    return (generator or default_generator).rng

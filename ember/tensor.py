@@ -1,0 +1,325 @@
+"""Tensor: an n-d NumPy array with autograd, and PyTorch's names for everything on it.
+
+Math methods (t.exp(), t.sum(dim), ...) are the functions of ember.functions, bound here as
+methods, so each op has one implementation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import autograd, ops
+from . import dtypes as _dt
+from .autograd import _mode
+
+
+class Size(tuple):
+    """torch.Size: a tuple of dims."""
+
+    def numel(self) -> int:
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __repr__(self) -> str:
+        return f"ember.Size({list(self)})"
+
+
+class device:  # noqa: N801 - PyTorch's name
+    """ember runs on the CPU only; `device` exists so that `.to(device)` code ports unchanged."""
+
+    __slots__ = ("type",)
+
+    def __init__(self, type: str = "cpu") -> None:  # noqa: A002
+        kind = str(type).split(":")[0]
+        if kind != "cpu":
+            raise RuntimeError(f"ember runs on the CPU only; device {type!r} is not available")
+        self.type = "cpu"
+
+    def __eq__(self, other) -> bool:
+        return str(other) == "cpu"
+
+    def __hash__(self) -> int:
+        return hash("cpu")
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')"
+
+    def __str__(self) -> str:
+        return "cpu"
+
+
+_CPU = device("cpu")
+
+
+def _make(data: np.ndarray, grad_fn) -> Tensor:
+    """Wrap an array without checks or copies (the hot path of every op)."""
+    t = _new(Tensor)
+    t.data = data
+    t.grad = None
+    t.grad_fn = grad_fn
+    t.requires_grad = grad_fn is not None
+    return t
+
+
+_new = object.__new__
+
+
+class Tensor:
+    __slots__ = ("data", "grad", "grad_fn", "requires_grad", "__weakref__")
+    __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
+        from .creation import _to_array
+
+        self.data = data if data.__class__ is np.ndarray and dtype is None else _to_array(
+            data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    _from_op = staticmethod(_make)
+
+    # ---- properties ---------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self.data.shape)
+
+    def size(self, dim: int | None = None):
+        return Size(self.data.shape) if dim is None else self.data.shape[dim]
+
+    @property
+    def dtype(self) -> _dt.dtype:
+        return _dt.from_numpy_dtype(self.data.dtype)
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def nelement(self) -> int:
+        return self.data.size
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def device(self) -> device:
+        return _CPU
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802
+        return self.permute(*range(self.data.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802
+        return self.transpose(-2, -1)
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
+    def contiguous(self) -> Tensor:
+        return self if self.data.flags.c_contiguous else self.clone()
+
+    # ---- autograd -----------------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients "
+                f"(this tensor is {self.dtype})")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self.grad_fn.retained = self
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn.retained is self
+
+    def backward(self, gradient=None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs=None) -> None:
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def detach(self) -> Tensor:
+        return _make(self.data, None)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def clone(self) -> Tensor:
+        return _clone(self)
+
+    # ---- conversion ---------------------------------------------------------------------
+    def numpy(self, force: bool = False) -> np.ndarray:
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead.")
+        return self.data
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """Accepts a dtype, a device, or another tensor (whose dtype is taken), as in PyTorch."""
+        target = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, Tensor):
+                target = a.dtype
+            elif isinstance(a, (str, device)):
+                device(str(a))
+            elif a is not None:
+                target = a
+        if "device" in kwargs and kwargs["device"] is not None:
+            device(str(kwargs["device"]))
+        copy = kwargs.get("copy", False)
+        if target is None or _dt.to_np(target) == self.data.dtype:
+            return self.clone() if copy else self
+        return self.type(target)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"ember.{self.dtype.name}"
+        np_dtype = _dt.to_np(dtype)
+        if np_dtype == self.data.dtype:
+            return self
+        if self.requires_grad and _mode.enabled and np_dtype.kind == "f":
+            return ops.Cast.apply(self, dtype=np_dtype)
+        return _make(self.data.astype(np_dtype), None)
+
+    def float(self) -> Tensor:
+        return self.type(_dt.float32)
+
+    def double(self) -> Tensor:
+        return self.type(_dt.float64)
+
+    def half(self) -> Tensor:
+        return self.type(_dt.float16)
+
+    def long(self) -> Tensor:
+        return self.type(_dt.int64)
+
+    def int(self) -> Tensor:
+        return self.type(_dt.int32)
+
+    def bool(self) -> Tensor:
+        return self.type(_dt.bool)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    # ---- Python protocol ----------------------------------------------------------------
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.data.size} values is ambiguous")
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        from .printing import tensor_repr
+
+        return tensor_repr(self)
+
+    # ---- indexing -----------------------------------------------------------------------
+    def __getitem__(self, index) -> Tensor:
+        return ops.Getitem.apply(self, index=_array_index(index))
+
+    def __setitem__(self, index, value) -> None:
+        _check_inplace(self, "__setitem__")
+        try:
+            self.data[_array_index(index)] = value.data if isinstance(value, Tensor) else value
+        except (ValueError, IndexError) as e:
+            raise RuntimeError(
+                f"__setitem__: cannot assign to index of tensor of shape "
+                f"{tuple(self.data.shape)}: {e}") from None
+
+
+def _clone(t: Tensor) -> Tensor:
+    if t.requires_grad and _mode.enabled:
+        return ops.Cast.apply(t, dtype=t.data.dtype)  # astype copies; its backward passes through
+    return _make(t.data.copy(), None)
+
+
+def _array_index(index):
+    """Tensors inside an index become arrays; Python lists of ints become integer arrays."""
+    if isinstance(index, tuple):
+        return tuple(_array_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray([i.item() if isinstance(i, Tensor) else i for i in index])
+    return index
+
+
+def _check_inplace(t: Tensor, op: str) -> None:
+    if t.requires_grad and _mode.enabled:
+        if t.grad_fn is None:
+            raise RuntimeError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                "operation.")
+        raise RuntimeError(
+            f"{op}: in-place operations on tensors that are part of an autograd graph are not "
+            "supported by ember; use the out-of-place op instead.")
+
+
+autograd._Tensor = Tensor
