@@ -116,23 +116,48 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
-        ctx = cls.__new__(cls)
+        # The hot path of every op: one- and two-input ops skip the generic comprehensions.
+        ctx = _new(cls)
+        n = len(inputs)
         try:
-            out = ctx.forward(*[t.data for t in inputs], **kwargs)
+            if n == 2:
+                a, b = inputs
+                out = ctx.forward(a.data, b.data, **kwargs)
+            elif n == 1:
+                a = inputs[0]
+                out = ctx.forward(a.data, **kwargs)
+            else:
+                out = ctx.forward(*[t.data for t in inputs], **kwargs)
         except (ValueError, IndexError) as e:
             raise _op_error(cls, inputs, e) from None
-        if out.__class__ is not np.ndarray:
+        if out.__class__ is not _ndarray:
             out = np.asarray(out)
         if _mode.anomaly:
             _check_finite(out, cls, "forward")
+        t = _new(_Tensor)
+        t.data = out
+        t.grad = None
         if _mode.enabled:
-            for t in inputs:
-                if t.requires_grad:
-                    ctx.parents = inputs
-                    ctx.needs_input_grad = tuple(t.requires_grad for t in inputs)
-                    ctx.retained = None
-                    return _Tensor._from_op(out, ctx)
-        return _Tensor._from_op(out, None)
+            if n == 2:
+                needs = (a.requires_grad, b.requires_grad)
+            elif n == 1:
+                needs = (a.requires_grad,)
+            else:
+                needs = tuple([x.requires_grad for x in inputs])
+            if True in needs:
+                ctx.parents = inputs
+                ctx.needs_input_grad = needs
+                ctx.retained = None
+                t.grad_fn = ctx
+                t.requires_grad = True
+                return t
+        t.grad_fn = None
+        t.requires_grad = False
+        return t
+
+
+_new = object.__new__
+_ndarray = np.ndarray
 
 
 def _op_error(cls: type, inputs, err: Exception) -> Exception:
@@ -144,7 +169,7 @@ def _op_error(cls: type, inputs, err: Exception) -> Exception:
 
 def _check_finite(arr: np.ndarray, op: type | Function, phase: str) -> None:
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        name = op.name() if isinstance(op, Function) or isinstance(op, type) else str(op)
+        name = op.name()
         bad = "NaN" if np.isnan(arr).any() else "Inf"
         raise RuntimeError(f"detect_anomaly: {name} produced {bad} in its {phase} output")
 
@@ -173,23 +198,28 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 def _topological_order(roots: Sequence[Function]) -> list[Function]:
     """Nodes ordered so that each comes before every node it feeds into (iterative DFS)."""
     order: list[Function] = []
-    visited: set[int] = set()
+    visited: set[Function] = set()
     stack: list = [(node, False) for node in roots]
+    push, pop = stack.append, stack.pop
     while stack:
-        node, expanded = stack.pop()
+        node, expanded = pop()
         if expanded:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
-        stack.append((node, True))
+        visited.add(node)
+        push((node, True))
         for parent in node.parents:
             fn = parent.grad_fn
-            if fn is not None and id(fn) not in visited:
-                stack.append((fn, False))
+            if fn is not None and fn not in visited:
+                push((fn, False))
     order.reverse()
     return order
+
+
+def _freed_backward(grad):
+    raise RuntimeError(_FREED)
 
 
 def run_backward(roots, root_grads, retain_graph: bool, capture=None) -> None:
@@ -199,59 +229,63 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None) -> None:
     With `capture` (a dict id(tensor) -> tensor), only those tensors' gradients are collected,
     replacing the dict's values.
     """
-    grads: dict[int, np.ndarray] = {}
+    grads: dict[Function, np.ndarray] = {}
     # Arrays that some leaf or node already holds: a second holder must get a copy, because
     # leaf gradients are later accumulated in place.
     held: set[int] = {id(g) for g in root_grads}
     captured_nodes = {}
     if capture is not None:
-        captured_nodes = {id(t.grad_fn): t for t in capture.values() if t.grad_fn is not None}
+        captured_nodes = {t.grad_fn: t for t in capture.values() if t.grad_fn is not None}
         for key in capture:
             capture[key] = None
     for t, g in zip(roots, root_grads):
         if t.grad_fn is None:
             _deliver_to_leaf(t, g, held, capture)
         else:
-            key = id(t.grad_fn)
-            grads[key] = grads[key] + g if key in grads else g
-            held.add(id(g))
+            node = t.grad_fn
+            grads[node] = grads[node] + g if node in grads else g
     anomaly = _mode.anomaly
     for node in _topological_order([t.grad_fn for t in roots if t.grad_fn is not None]):
-        grad = grads.pop(id(node), None)
+        grad = grads.pop(node, None)
         if grad is None:
             continue
         if capture is None:
             if node.retained is not None:
                 _deliver_retained(node.retained, grad)
-        elif id(node) in captured_nodes:
-            capture[id(captured_nodes[id(node)])] = grad
-        if node.__dict__.get("_freed"):
-            raise RuntimeError(_FREED)
+        elif node in captured_nodes:
+            capture[id(captured_nodes[node])] = grad
         in_grads = node.backward(grad)
         if in_grads.__class__ is not tuple:
             in_grads = (in_grads,)
-        if not retain_graph and node.__dict__:
-            node.__dict__.clear()
-            node._freed = True
+        if not retain_graph:
+            saved = node.__dict__
+            if saved:
+                saved.clear()
+                saved["backward"] = _freed_backward
         for parent, g in zip(node.parents, in_grads):
             if g is None or not parent.requires_grad:
                 continue
-            if g.__class__ is not np.ndarray:
+            if g.__class__ is not _ndarray:
                 g = np.asarray(g)
             if g.shape != parent.data.shape:
                 g = _unbroadcast(g, parent.data.shape)
             if anomaly:
                 _check_finite(g, node, "backward")
             fn = parent.grad_fn
-            if fn is None:
-                _deliver_to_leaf(parent, g, held, capture)
-            else:
-                key = id(fn)
-                if key in grads:
-                    grads[key] = grads[key] + g
+            if fn is not None:
+                if fn in grads:
+                    grads[fn] = grads[fn] + g
                 else:
-                    grads[key] = g
-                held.add(id(g))
+                    grads[fn] = g
+                    held.add(id(g))
+            elif capture is None and parent.grad is not None:
+                acc = parent.grad.data
+                if acc.shape == g.shape:  # the grad may have been reassigned by the user
+                    acc += g
+                else:
+                    parent.grad.data = acc + g
+            else:
+                _deliver_to_leaf(parent, g, held, capture)
 
 
 def _deliver_to_leaf(leaf, g: np.ndarray, held: set[int], capture) -> None:
@@ -260,12 +294,12 @@ def _deliver_to_leaf(leaf, g: np.ndarray, held: set[int], capture) -> None:
             prev = capture[id(leaf)]
             capture[id(leaf)] = g if prev is None else prev + g
         return
-    if g.dtype != leaf.data.dtype:
+    if g.dtype is not leaf.data.dtype and g.dtype != leaf.data.dtype:
         g = g.astype(leaf.data.dtype)
+    elif g.base is not None or id(g) in held:
+        g = g.copy()
+    held.add(id(g))
     if leaf.grad is None:
-        if g.base is not None or id(g) in held or not g.flags.writeable:
-            g = g.copy()
-        held.add(id(g))
         leaf.grad = _Tensor._from_op(g, None)
     else:
         leaf.grad.data += g
@@ -291,7 +325,7 @@ def _root_grads(outputs: list, grad_outputs: list) -> list[np.ndarray]:
         if g is None:
             if out.data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            grads.append(np.ones_like(out.data))
+            grads.append(np.ones(out.data.shape, out.data.dtype))
             continue
         arr = g.data if isinstance(g, _Tensor) else np.asarray(g, dtype=out.data.dtype)
         if arr.shape != out.data.shape:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import functions as F
+from . import ops
 from .promotion import binary_operands
 from .tensor import Tensor, _check_inplace
 
@@ -29,13 +30,26 @@ def _reflected(fn):
     return lambda self, other: fn(other, self)
 
 
-Tensor.__add__ = F.add
+def _operator(op, true_division: bool = False):
+    """`tensor <op> other`: the same-dtype case goes straight to the primitive (the hot path)."""
+    apply = op.apply
+
+    def method(self, other):
+        if other.__class__ is Tensor and self.data.dtype is other.data.dtype and (
+                not true_division or self.data.dtype.kind == "f"):
+            return apply(self, other)
+        return apply(*binary_operands(self, other, true_division))
+
+    return method
+
+
+Tensor.__add__ = _operator(ops.Add)
 Tensor.__radd__ = _reflected(F.add)
-Tensor.__sub__ = F.sub
+Tensor.__sub__ = _operator(ops.Sub)
 Tensor.__rsub__ = _reflected(F.sub)
-Tensor.__mul__ = F.mul
+Tensor.__mul__ = _operator(ops.Mul)
 Tensor.__rmul__ = _reflected(F.mul)
-Tensor.__truediv__ = F.div
+Tensor.__truediv__ = _operator(ops.Div, true_division=True)
 Tensor.__rtruediv__ = _reflected(F.div)
 Tensor.__floordiv__ = lambda self, other: F.div(self, other, rounding_mode="floor")
 Tensor.__pow__ = F.pow

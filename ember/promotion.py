@@ -38,13 +38,29 @@ def result_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
 
 def _scalar_dtype(tensor_dtype: np.dtype, value) -> np.dtype:
     """The dtype of `tensor <op> python_scalar`."""
-    if isinstance(value, (bool, np.bool_)):
+    if value.__class__ is bool or isinstance(value, np.bool_):
         return tensor_dtype
     if isinstance(value, numbers.Integral):
         return _INT64 if tensor_dtype.kind == "b" else tensor_dtype
     if isinstance(value, numbers.Real):
         return tensor_dtype if tensor_dtype.kind == "f" else _FLOAT32
     raise TypeError
+
+
+_constants: dict = {}
+
+
+def _constant(value, dt: np.dtype) -> Tensor:
+    """A 0-d constant tensor, cached: training loops use the same few scalars every step."""
+    key = (value.__class__, value, dt)
+    const = _constants.get(key)
+    if const is None:
+        if len(_constants) > 4096:
+            _constants.clear()
+        arr = np.array(value, dtype=dt)
+        arr.flags.writeable = False
+        const = _constants[key] = _make(arr, None)
+    return const
 
 
 def _as_dtype(t: Tensor, dt: np.dtype) -> Tensor:
@@ -64,12 +80,16 @@ def binary_operands(a, b, true_division: bool = False) -> tuple[Tensor, Tensor]:
             other = _make(other, None)
             return binary_operands(a if a_is_t else other, other if a_is_t else b, true_division)
         try:
-            dt = _scalar_dtype(t.data.dtype, other)
+            cls = other.__class__
+            if cls is float and t.data.dtype.kind == "f" or cls is int and t.data.dtype.kind != "b":
+                dt = t.data.dtype  # the common cases, without the numbers ABCs
+            else:
+                dt = _scalar_dtype(t.data.dtype, other)
         except TypeError:
             raise TypeError(f"unsupported operand type(s) for a Tensor op: "
                             f"'{type(a).__name__}' and '{type(b).__name__}'") from None
         t = _as_dtype(t, dt)
-        const = _make(np.array(other, dtype=dt), None)
+        const = _constant(other, dt)
         a, b = (t, const) if a_is_t else (const, t)
     else:
         raise TypeError(f"expected a Tensor operand, got '{type(a).__name__}' and "

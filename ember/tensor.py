@@ -162,7 +162,13 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs=None) -> None:
-        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+        if gradient is None and self.grad_fn is not None and self.data.size == 1 and not (
+                create_graph or inputs):
+            # The common case, a scalar loss, skips the general argument handling.
+            seed = np.ones(self.data.shape, self.data.dtype)
+            autograd.run_backward((self,), (seed,), bool(retain_graph))
+        else:
+            autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
         return _make(self.data, None)
