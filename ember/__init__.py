@@ -76,6 +76,6 @@ def __getattr__(name: str):
     # Submodules load on first use, so `import ember` stays quick.
     if name in _LAZY:
         return importlib.import_module(f".{name}", __name__)
-    if name in ("save", "load"):
+    if name in ("save", "load", "CheckpointError"):
         return getattr(importlib.import_module(".serialization", __name__), name)
     raise AttributeError(f"module 'ember' has no attribute {name!r}")

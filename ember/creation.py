@@ -13,11 +13,14 @@ from .tensor import Tensor, _make
 
 
 def _infer_np_dtype(data) -> np.dtype:
-    """PyTorch's inference: Python floats -> float32, ints -> int64, bools -> bool."""
+    """PyTorch's inference: Python floats -> float32, ints -> int64, bools -> bool; NumPy arrays
+    and NumPy scalars keep their dtype."""
     arr = np.asarray(data)
-    if arr.dtype.kind == "f" and not isinstance(data, np.ndarray):
+    if isinstance(data, (np.ndarray, np.generic)):
+        return arr.dtype
+    if arr.dtype.kind == "f":
         return np.dtype(np.float32) if arr.dtype != np.float16 else arr.dtype
-    if arr.dtype.kind in "iu" and not isinstance(data, np.ndarray):
+    if arr.dtype.kind in "iu":
         return np.dtype(np.int64)
     return arr.dtype
 
@@ -90,7 +93,11 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    np_dtype = _dt.to_np(dtype) if dtype is not None else _infer_np_dtype(fill_value)
+    if dtype is None:  # a fill value is a scalar: a NumPy float64 one still gives float32
+        value = fill_value.item() if isinstance(fill_value, (np.generic, Tensor)) else fill_value
+        np_dtype = _infer_np_dtype(value)
+    else:
+        np_dtype = _dt.to_np(dtype)
     return _finish(np.full(_size((size,)), fill_value, np_dtype), requires_grad)
 
 

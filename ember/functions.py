@@ -26,6 +26,15 @@ def _axes(dim):
     return tuple(dim)
 
 
+def _wrap_dim(dim: int, ndim: int) -> int:
+    """A dim that may be negative as an index into the shape, or PyTorch's IndexError."""
+    n = builtins.max(ndim, 1)  # a 0-d tensor accepts dims 0 and -1, as in PyTorch
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim % n
+
+
 def _float_only(input: Tensor, op: str) -> None:
     if input.data.dtype.kind != "f":
         raise RuntimeError(
@@ -122,6 +131,8 @@ def clamp(input, min=None, max=None) -> Tensor:  # noqa: A002
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input if min is None else maximum(input, min)
         return out if max is None else minimum(out, max)
+    if input.data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        input = input.float()  # float bounds make an integer tensor float32, as in PyTorch
     return ops.Clamp.apply(input, min=min, max=max)
 
 
@@ -203,7 +214,8 @@ def _arg(fn, input, dim, keepdim) -> Tensor:
     if dim is None:
         out = np.asarray(fn(input.data.reshape(-1)))
         return _make(out.reshape((1,) * input.data.ndim) if keepdim else out, None)
-    return _make(np.asarray(fn(input.data, axis=dim, keepdims=keepdim), dtype=np.int64), None)
+    axis = _wrap_dim(dim, input.data.ndim)
+    return _make(np.asarray(fn(input.data, axis=axis, keepdims=keepdim), dtype=np.int64), None)
 
 
 def argmax(input, dim=None, keepdim=False) -> Tensor:
@@ -304,7 +316,28 @@ def matmul(input, other) -> Tensor:
         raise RuntimeError(
             f"matmul: both arguments need at least 1 dimension, got shapes "
             f"{tuple(a.data.shape)} and {tuple(b.data.shape)}")
-    return ops.MatMul.apply(a, b)
+    try:
+        return ops.MatMul.apply(a, b)
+    except RuntimeError:
+        why = _matmul_mismatch(a.data.shape, b.data.shape)
+        if why is None:
+            raise
+        raise RuntimeError(why) from None
+
+
+def _matmul_mismatch(sa: tuple, sb: tuple) -> str | None:
+    """What makes shapes sa @ sb incompatible, in words (None if they are compatible)."""
+    k_a, k_b = sa[-1], (sb[-2] if len(sb) > 1 else sb[0])
+    if k_a != k_b:
+        return (f"matmul: shapes {sa} and {sb} cannot be multiplied (the last dim of the first, "
+                f"{k_a}, must match the {'only' if len(sb) == 1 else 'second-to-last'} dim of "
+                f"the second, {k_b})")
+    try:
+        np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        return (f"matmul: the batch dims of shapes {sa} and {sb} cannot be broadcast together "
+                f"({sa[:-2]} and {sb[:-2]})")
+    return None
 
 
 mm = bmm = matmul
@@ -341,7 +374,7 @@ def squeeze(input, dim=None) -> Tensor:
     if dim is None:
         dims = {i for i, n in enumerate(shape) if n == 1}
     else:
-        dims = {d % builtins.max(len(shape), 1) for d in ((dim,) if isinstance(dim, int) else dim)}
+        dims = {_wrap_dim(d, len(shape)) for d in ((dim,) if isinstance(dim, int) else dim)}
         dims = {d for d in dims if d < len(shape) and shape[d] == 1}
     return reshape(input, tuple(n for i, n in enumerate(shape) if i not in dims))
 
@@ -366,7 +399,9 @@ def permute(input, *dims) -> Tensor:
 
 
 def transpose(input, dim0, dim1) -> Tensor:
-    dims = list(range(input.data.ndim))
+    ndim = input.data.ndim
+    dim0, dim1 = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
+    dims = list(range(ndim))
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return permute(input, dims)
 
@@ -420,9 +455,13 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 
 def split(tensor, split_size_or_sections, dim=0) -> tuple[Tensor, ...]:
+    dim = _wrap_dim(dim, tensor.data.ndim)
     n = tensor.data.shape[dim]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
+        if step <= 0 and n > 0:
+            raise RuntimeError(f"split: split_size must be positive, got {step} for a dim of "
+                               f"size {n}")
         sizes = [builtins.min(step, n - i) for i in range(0, n, step)] or [0]
     else:
         sizes = list(split_size_or_sections)
@@ -430,7 +469,7 @@ def split(tensor, split_size_or_sections, dim=0) -> tuple[Tensor, ...]:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
                                f"(input tensor's size at dimension {dim}), but got "
                                f"split_sizes={sizes}")
-    lead = (slice(None),) * (dim % tensor.data.ndim)
+    lead = (slice(None),) * dim
     starts = np.cumsum([0] + sizes[:-1])
     return tuple(tensor[lead + (slice(int(s), int(s) + k),)] for s, k in zip(starts, sizes))
 

@@ -59,12 +59,24 @@ Tensor.__rmatmul__ = _reflected(F.matmul)
 Tensor.__neg__ = F.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = F.abs
-Tensor.__eq__ = F.eq
-Tensor.__ne__ = F.ne
-Tensor.__lt__ = F.lt
-Tensor.__le__ = F.le
-Tensor.__gt__ = F.gt
-Tensor.__ge__ = F.ge
+
+
+def _comparison(fn):
+    def method(self, other):
+        try:
+            return fn(self, other)
+        except TypeError:  # as in PyTorch, `t == None` is False and `t < None` a TypeError
+            return NotImplemented
+
+    return method
+
+
+Tensor.__eq__ = _comparison(F.eq)
+Tensor.__ne__ = _comparison(F.ne)
+Tensor.__lt__ = _comparison(F.lt)
+Tensor.__le__ = _comparison(F.le)
+Tensor.__gt__ = _comparison(F.gt)
+Tensor.__ge__ = _comparison(F.ge)
 
 
 def _logical(ufunc):
@@ -135,7 +147,10 @@ def copy_(self: Tensor, src) -> Tensor:
 
 def clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     _check_inplace(self, "clamp_")
-    np.clip(self.data, min, max, out=self.data)
+    try:
+        np.clip(self.data, min, max, out=self.data)
+    except TypeError as e:  # e.g. float bounds on an integer tensor
+        raise RuntimeError(f"clamp_: {e} (tensor dtype {self.dtype})") from None
     return self
 
 

@@ -20,9 +20,18 @@ class Add(Function):
         return g, g
 
 
+_BOOL_SUB = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+_BOOL_NEG = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+             "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 class Sub(Function):
     def forward(ctx, a, b):
-        return a - b
+        try:
+            return a - b
+        except TypeError:  # NumPy refuses bool - bool; PyTorch raises a RuntimeError
+            raise RuntimeError(_BOOL_SUB) from None
 
     def backward(ctx, g):
         return g, (-g if ctx.needs_input_grad[1] else None)
@@ -54,13 +63,20 @@ class Div(Function):
 class Pow(Function):
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
-        ctx.out = out = a**b
+        out = a**b
+        if out.dtype != a.dtype:  # NumPy's bool ** bool is int8; PyTorch keeps bool
+            out = out.astype(a.dtype)
+        ctx.out = out
         return out
 
     def backward(ctx, g):
         a, b = ctx.a, ctx.b
         need_a, need_b = ctx.needs_input_grad
-        ga = g * b * a ** (b - 1) if need_a else None
+        ga = None
+        if need_a:
+            # d(a**b)/da = b * a**(b-1), taken as 0 where b == 0 (not 0 * inf at a == 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ga = g * np.where(b == 0, 0, b * a ** (b - 1))
         gb = None
         if need_b:
             # d(a**b)/db = a**b * log(a), taken as 0 where a == 0 and b >= 0, as PyTorch does.
@@ -71,7 +87,10 @@ class Pow(Function):
 
 class Neg(Function):
     def forward(ctx, a):
-        return -a
+        try:
+            return -a
+        except TypeError:
+            raise RuntimeError(_BOOL_NEG) from None
 
     def backward(ctx, g):
         return -g
@@ -164,7 +183,8 @@ class Relu(Function):
 class Clamp(Function):
     def forward(ctx, a, min=None, max=None):  # noqa: A002 - PyTorch's names
         ctx.a, ctx.min, ctx.max = a, min, max
-        return np.clip(a, min, max)
+        # NumPy scalar bounds (np.float64) must not widen a float32 tensor
+        return np.clip(a, min, max).astype(a.dtype, copy=False)
 
     def backward(ctx, g):
         a, lo, hi = ctx.a, ctx.min, ctx.max
