@@ -1,0 +1,212 @@
+"""The loss functions of ember.nn.functional: argument checks, then one fused primitive each."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..tensor import Tensor
+from ._loss_ops import (
+    BceLoss,
+    BceWithLogitsLoss,
+    CrossEntropy,
+    L1Loss,
+    MseLoss,
+    NllLoss,
+    SoftCrossEntropy,
+)
+
+__all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduction(size_average, reduce, reduction: str, op: str) -> str:
+    """The reduction, honouring PyTorch's deprecated size_average / reduce flags."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = ("mean" if size_average else "sum") if reduce else "none"
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: {reduction} is not a valid value for reduction "
+                         f"(expected one of {', '.join(_REDUCTIONS)})")
+    return reduction
+
+
+def _shape(t: Tensor) -> tuple:
+    return tuple(t.data.shape)
+
+
+def _float_input(input: Tensor, op: str) -> np.dtype:
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point input, got {input.dtype} "
+                           f"(shape {_shape(input)})")
+    return input.data.dtype
+
+
+def _weight_array(weight: Tensor | None, dtype: np.dtype, shape: tuple | None, what: str,
+                  op: str) -> np.ndarray | None:
+    """weight's array in the input's dtype; `shape`, when given, is the one it must have."""
+    if weight is None:
+        return None
+    if shape is not None and weight.data.shape != shape:
+        raise RuntimeError(f"{op}: {what} should have shape {shape}, got {_shape(weight)}")
+    return weight.data.astype(dtype, copy=False)
+
+
+def _as_dtype(target: Tensor, dtype: np.dtype) -> Tensor:
+    return target if target.data.dtype == dtype else target.to(dtype)
+
+
+def _class_targets(input: Tensor, target: Tensor, ignore_index: int,
+                   op: str) -> tuple[np.ndarray, int | None]:
+    """The checked class-index array for an input of shape (C,), (N, C) or (N, C, d1, ...), and
+    ignore_index, or None when no target equals it (which spares the ops a comparison)."""
+    x, t = _shape(input), target.data
+    if x == () or (len(x) == 1 and t.ndim != 0):
+        raise ValueError(f"{op}: input of shape {x} needs shape (C,) with a 0-d target, or "
+                         f"(N, C, ...), got target shape {t.shape}")
+    if t.dtype != np.int64 and t.dtype != np.uint8:
+        raise RuntimeError(f"{op}: expected target dtype to be Long or Byte (ember.int64 or "
+                           f"ember.uint8), but got {target.dtype} (input shape {x}, target "
+                           f"shape {t.shape})")
+    if len(x) > 1 and x[0] != (t.shape[0] if t.ndim else None):
+        raise ValueError(f"{op}: Expected input batch_size ({x[0]}) to match target batch_size "
+                         f"({t.shape[0] if t.ndim else 'none: 0-d target'}); input shape {x}, "
+                         f"target shape {t.shape}")
+    expected = () if len(x) == 1 else x[:1] + x[2:]
+    if t.shape != expected:
+        raise RuntimeError(f"{op}: Expected target size {list(expected)}, got {list(t.shape)} "
+                           f"(input shape {x})")
+    t = t.astype(np.int64, copy=False)
+    n_classes = x[0] if len(x) == 1 else x[1]
+    if not t.size:
+        return t, None
+    lo, hi = t.min(), t.max()
+    if lo < 0 or hi >= n_classes:
+        bad = t[((t < 0) | (t >= n_classes)) & (t != ignore_index)]
+        if bad.size:
+            raise IndexError(f"Target {bad.flat[0]} is out of bounds. ({op}: input shape {x} has "
+                             f"{n_classes} classes, target shape {t.shape}, ignore_index "
+                             f"{ignore_index})")
+    return t, (ignore_index if lo <= ignore_index <= hi else None)
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  size_average=None, ignore_index: int = -100, reduce=None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross entropy of logits (C,), (N, C) or (N, C, d1, ...) against class indices
+    or, when target is floating point with the input's shape, class probabilities."""
+    op = "cross_entropy"
+    reduction = _reduction(size_average, reduce, reduction, op)
+    dtype = _float_input(input, op)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: "
+                         f"{label_smoothing}")
+    n_classes = input.data.shape[1 if input.data.ndim > 1 else 0] if input.data.ndim else 0
+    w = _weight_array(weight, dtype, (n_classes,), "weight (one per class)", op)
+    if target.data.dtype.kind == "f":
+        if target.data.shape != input.data.shape:
+            raise RuntimeError(f"{op}: class-probability targets must have the input's shape "
+                               f"{_shape(input)}, got {_shape(target)}")
+        return SoftCrossEntropy.apply(input, _as_dtype(target, dtype), weight=w,
+                                      reduction=reduction, label_smoothing=label_smoothing)
+    t, ignore_index = _class_targets(input, target, ignore_index, op)
+    return CrossEntropy.apply(input, target=t, weight=w, ignore_index=ignore_index,
+                              reduction=reduction, label_smoothing=label_smoothing)
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    """Negative log likelihood of log-probabilities (C,), (N, C) or (N, C, d1, ...)."""
+    op = "nll_loss"
+    reduction = _reduction(size_average, reduce, reduction, op)
+    dtype = _float_input(input, op)
+    n_classes = input.data.shape[1 if input.data.ndim > 1 else 0] if input.data.ndim else 0
+    w = _weight_array(weight, dtype, (n_classes,), "weight (one per class)", op)
+    t, ignore_index = _class_targets(input, target, ignore_index, op)
+    return NllLoss.apply(input, target=t, weight=w, ignore_index=ignore_index,
+                         reduction=reduction)
+
+
+def _regression(fn, op: str, input: Tensor, target: Tensor, size_average, reduce,
+                reduction: str, weight: Tensor | None) -> Tensor:
+    reduction = _reduction(size_average, reduce, reduction, op)
+    dtype = _float_input(input, op)
+    if target.data.shape != input.data.shape:
+        try:
+            np.broadcast_shapes(input.data.shape, target.data.shape)
+        except ValueError:
+            raise RuntimeError(f"{op}: input shape {_shape(input)} and target shape "
+                               f"{_shape(target)} cannot be broadcast together") from None
+        warnings.warn(f"{op}: Using a target size {_shape(target)} that is different to the "
+                      f"input size {_shape(input)}. This will likely lead to incorrect results "
+                      "due to broadcasting. Please ensure they have the same size.", stacklevel=3)
+    if weight is not None and weight.data.shape != input.data.shape:
+        raise ValueError(f"{op}: Weights and input must have the same size, got weight shape "
+                         f"{_shape(weight)} and input shape {_shape(input)}")
+    return fn.apply(input, _as_dtype(target, dtype), reduction=reduction,
+                    weight=_weight_array(weight, dtype, None, "weight", op))
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    return _regression(MseLoss, "mse_loss", input, target, size_average, reduce, reduction,
+                       weight)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    return _regression(L1Loss, "l1_loss", input, target, size_average, reduce, reduction,
+                       weight)
+
+
+def _binary_checks(input: Tensor, target: Tensor, weight: Tensor | None, op: str) -> np.dtype:
+    dtype = _float_input(input, op)
+    if target.data.shape != input.data.shape:
+        raise ValueError(f"{op}: Target size {_shape(target)} must be the same as input size "
+                         f"{_shape(input)}")
+    if weight is not None:
+        try:
+            np.broadcast_shapes(weight.data.shape, input.data.shape)
+        except ValueError:
+            raise RuntimeError(f"{op}: weight of shape {_shape(weight)} cannot be broadcast to "
+                               f"the input's shape {_shape(input)}") from None
+    return dtype
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Binary cross entropy of probabilities in [0, 1]; logs are clamped at -100."""
+    op = "binary_cross_entropy"
+    reduction = _reduction(size_average, reduce, reduction, op)
+    dtype = _binary_checks(input, target, weight, op)
+    x = input.data
+    if x.size and (x.min() < 0 or x.max() > 1 or np.isnan(x).any()):
+        raise RuntimeError(f"{op}: all elements of input should be between 0 and 1 (input "
+                           f"shape {_shape(input)}); pass logits to "
+                           "binary_cross_entropy_with_logits instead")
+    return BceLoss.apply(input, _as_dtype(target, dtype), reduction=reduction,
+                         weight=_weight_array(weight, dtype, None, "weight", op))
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None, size_average=None,
+                                     reduce=None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Sigmoid + binary cross entropy fused, stable for logits of any size."""
+    op = "binary_cross_entropy_with_logits"
+    reduction = _reduction(size_average, reduce, reduction, op)
+    dtype = _binary_checks(input, target, weight, op)
+    if pos_weight is not None:
+        try:
+            np.broadcast_shapes(pos_weight.data.shape, input.data.shape)
+        except ValueError:
+            raise RuntimeError(f"{op}: pos_weight of shape {_shape(pos_weight)} cannot be "
+                               f"broadcast to the input's shape {_shape(input)}") from None
+    return BceWithLogitsLoss.apply(
+        input, _as_dtype(target, dtype), reduction=reduction,
+        weight=_weight_array(weight, dtype, None, "weight", op),
+        pos_weight=_weight_array(pos_weight, dtype, None, "pos_weight", op))

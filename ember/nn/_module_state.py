@@ -1,0 +1,103 @@
+"""state_dict and load_state_dict, mixed into Module: PyTorch's key names and error messages."""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from ..tensor import Tensor
+from .parameter import Parameter
+
+
+class _IncompatibleKeys(NamedTuple):
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, "
+                f"unexpected_keys={self.unexpected_keys!r})")
+
+
+class StateDictMixin:
+    """Module's checkpoint methods; they rely on Module's registries and named_modules."""
+
+    def _local_state(self) -> dict[str, Tensor]:
+        """Parameters and persistent buffers of this module alone, by name."""
+        skip = self._non_persistent_buffers_set
+        return {name: value for name, value in itertools.chain(
+            self._parameters.items(),
+            ((n, b) for n, b in self._buffers.items() if n not in skip)) if value is not None}
+
+    def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
+        for name, value in self._local_state().items():
+            destination[prefix + name] = value if keep_vars else value.detach()
+
+    def state_dict(self, *, destination: dict | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> dict[str, Tensor]:
+        """Parameters and persistent buffers under PyTorch's dotted names ("0.weight", ...).
+
+        The values share memory with the module's tensors (detached unless keep_vars)."""
+        if destination is None:
+            destination = OrderedDict()
+        self._save_to_state_dict(destination, prefix, keep_vars)
+        for name, module in self._modules.items():
+            if module is not None:
+                module.state_dict(destination=destination, prefix=f"{prefix}{name}.",
+                                  keep_vars=keep_vars)
+        return destination
+
+    def _load_from_state_dict(self, state_dict: Mapping, prefix: str, missing: list,
+                              unexpected: list, errors: list, assign: bool) -> None:
+        local = self._local_state()
+        for name, current in local.items():
+            key = prefix + name
+            if key not in state_dict:
+                missing.append(key)
+                continue
+            value = state_dict[key]
+            if not isinstance(value, Tensor):
+                errors.append(f'While copying the parameter named "{key}", expected ember.Tensor '
+                              f"from checkpoint but received {type(value).__name__}")
+            elif value.data.shape != current.data.shape:
+                errors.append(f"size mismatch for {key}: copying a param with shape "
+                              f"{tuple(value.data.shape)} from checkpoint, the shape in current "
+                              f"model is {tuple(current.data.shape)}.")
+            elif assign and name in self._parameters:
+                self.register_parameter(name, Parameter(value, current.requires_grad))
+            elif assign:
+                self._buffers[name] = self.__dict__[name] = value
+            else:
+                current.data[...] = value.data  # in place: optimizers keep their references
+        for key in state_dict:
+            if key.startswith(prefix):
+                head, dot, _ = key[len(prefix):].partition(".")
+                if head not in (self._modules if dot else local):
+                    unexpected.append(key)
+
+    def load_state_dict(self, state_dict: Mapping[str, Tensor], strict: bool = True,
+                        assign: bool = False) -> _IncompatibleKeys:
+        """Copy values into the parameters and buffers in place; report missing/unexpected
+        keys (an error when strict) and always raise on shape mismatches."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        missing: list[str] = []
+        unexpected: list[str] = []
+        errors: list[str] = []
+        for prefix, module in self.named_modules(remove_duplicate=False):
+            module._load_from_state_dict(state_dict, f"{prefix}." if prefix else "", missing,
+                                         unexpected, errors, assign)
+        if strict:
+            if unexpected:
+                keys = ", ".join(f'"{k}"' for k in unexpected)
+                errors.insert(0, f"Unexpected key(s) in state_dict: {keys}. ")
+            if missing:
+                keys = ", ".join(f'"{k}"' for k in missing)
+                errors.insert(0, f"Missing key(s) in state_dict: {keys}. ")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {self._get_name()}:\n\t"
+                               + "\n\t".join(errors))
+        return _IncompatibleKeys(missing, unexpected)

@@ -1,0 +1,115 @@
+"""Fused Functions for batch norm (training mode) and layer norm.
+
+Each forward standardizes in a few passes and keeps x-hat; each backward uses the closed form
+of the normalization's gradient instead of a chain of a dozen element-wise nodes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+
+__all__ = ["BatchNormTraining", "LayerNormFunction"]
+
+
+def _standardize(x: np.ndarray, axes: tuple[int, ...], eps: float):
+    """(x - mean) / sqrt(var + eps) over `axes`, with the (keepdims) mean, biased variance and
+    inverse standard deviation it used."""
+    mean = x.mean(axis=axes, keepdims=True)
+    xhat = x - mean
+    var = np.square(xhat).mean(axis=axes, keepdims=True)
+    invstd = 1.0 / np.sqrt(var + eps)
+    xhat *= invstd
+    return xhat, mean, var, invstd
+
+
+def _affine(xhat: np.ndarray, weight, bias) -> np.ndarray:
+    """xhat * weight + bias; the caller passes a bias only together with a weight."""
+    if weight is None:
+        return xhat.copy()  # xhat is kept for backward; the output must not alias it
+    out = xhat * weight
+    if bias is not None:
+        out += bias
+    return out
+
+
+class BatchNormTraining(Function):
+    """Batch norm with batch statistics over every dim but dim 1 (the channels).
+
+    Updates running_mean / running_var in place when given, with the unbiased batch variance
+    and `momentum` as the weight of the new batch, as PyTorch does.
+    """
+
+    def forward(ctx, x, weight=None, bias=None, *, eps: float, momentum: float,
+                running_mean: np.ndarray | None = None, running_var: np.ndarray | None = None):
+        c = x.shape[1]
+        axes = (0, *range(2, x.ndim))
+        param_shape = (c,) + (1,) * (x.ndim - 2)
+        xhat, mean, var, invstd = _standardize(x, axes, eps)
+        count = x.size // c
+        if running_mean is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean.reshape(c)
+        if running_var is not None:
+            running_var *= 1 - momentum
+            running_var += (momentum * count / (count - 1)) * var.reshape(c)
+        ctx.xhat, ctx.invstd, ctx.axes, ctx.weight = xhat, invstd, axes, weight
+        return _affine(xhat,
+                       None if weight is None else weight.reshape(param_shape),
+                       None if bias is None else bias.reshape(param_shape))
+
+    def backward(ctx, g):
+        xhat, invstd, axes, weight = ctx.xhat, ctx.invstd, ctx.axes, ctx.weight
+        needs = ctx.needs_input_grad
+        count = g.size // g.shape[1]
+        # Per-channel sums of g and g*xhat give the bias and weight gradients, and are also the
+        # two mean terms of the input gradient.
+        sum_g = g.sum(axis=axes, keepdims=True)
+        sum_gx = np.einsum(_channel_contraction(g.ndim), g, xhat)
+        sum_gx = sum_gx.reshape(sum_g.shape)
+        grad_x = None
+        if needs[0]:
+            scale = invstd if weight is None else invstd * weight.reshape(invstd.shape)
+            grad_x = xhat * (sum_gx * (-scale / count))
+            grad_x += g * scale
+            grad_x -= sum_g * (scale / count)
+        grads = [grad_x]
+        if weight is not None:
+            grads.append(sum_gx.reshape(-1))
+        if len(needs) > len(grads):
+            grads.append(sum_g.reshape(-1))
+        return tuple(grads)
+
+
+def _channel_contraction(ndim: int) -> str:
+    """einsum spec summing the product of two (N, C, ...) arrays to (C,), without a temporary."""
+    dims = "nc" + "hwdlk"[:ndim - 2]
+    return f"{dims},{dims}->c"
+
+
+class LayerNormFunction(Function):
+    """Layer norm over the last `normalized_ndim` dims; weight and bias have those dims' shape."""
+
+    def forward(ctx, x, weight=None, bias=None, *, normalized_ndim: int, eps: float):
+        axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
+        xhat, _, _, invstd = _standardize(x, axes, eps)
+        ctx.xhat, ctx.invstd, ctx.axes, ctx.weight = xhat, invstd, axes, weight
+        return _affine(xhat, weight, bias)
+
+    def backward(ctx, g):
+        xhat, invstd, axes, weight = ctx.xhat, ctx.invstd, ctx.axes, ctx.weight
+        needs = ctx.needs_input_grad
+        grad_x = None
+        if needs[0]:
+            grad_xhat = g if weight is None else g * weight
+            grad_x = grad_xhat - grad_xhat.mean(axis=axes, keepdims=True)
+            grad_x -= xhat * (grad_xhat * xhat).mean(axis=axes, keepdims=True)
+            grad_x *= invstd
+        # Full-shape parameter gradients: the engine sums them over the leading dims.
+        grads = [grad_x]
+        if weight is not None:
+            grads.append(g * xhat if needs[1] else None)
+        if len(needs) > len(grads):
+            grads.append(g)
+        return tuple(grads)

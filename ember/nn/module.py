@@ -1,0 +1,370 @@
+"""Module: the base of every layer. Registers parameters, buffers and submodules on assignment.
+
+Registered values live in the `_parameters`, `_buffers` and `_modules` dicts (as in PyTorch) and are
+mirrored into the instance `__dict__`, so `self.weight` in a forward pass is a plain attribute read
+rather than a trip through `__getattr__` (about 50x slower). Change registrations through the
+Module API (attribute assignment, `del`, `register_*`), which keeps both in step.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..tensor import Tensor, device
+from ._module_state import StateDictMixin
+from .parameter import Parameter
+
+
+class RemovableHandle:
+    """Returned by register_forward_hook: `.remove()` unregisters the hook."""
+
+    _next_id = itertools.count()
+
+    def __init__(self, hooks: dict) -> None:
+        self.hooks = hooks
+        self.id = next(self._next_id)
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def _addindent(text: str, spaces: int) -> str:
+    first, *rest = text.split("\n")
+    return "\n".join([first] + [" " * spaces + line for line in rest])
+
+
+def _typename(value: Any) -> str:
+    return type(value).__name__
+
+
+def _float_cast(np_dtype: np.dtype) -> Callable[[np.ndarray], np.ndarray]:
+    """A conversion for Module._apply that changes floating-point arrays only, as PyTorch does."""
+    return lambda a: a.astype(np_dtype, copy=False) if a.dtype.kind == "f" else a
+
+
+class Module(StateDictMixin):
+    """torch.nn.Module: subclass it, assign layers and Parameters in __init__, define forward."""
+
+    training: bool
+
+    def __init__(self, *args, **kwargs) -> None:
+        if args or kwargs:
+            raise TypeError(f"{_typename(self)}.__init__() got unexpected arguments: "
+                            f"{args!r}, {kwargs!r}")
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = {}
+        d["_buffers"] = {}
+        d["_non_persistent_buffers_set"] = set()
+        d["_modules"] = {}
+        d["_forward_pre_hooks"] = {}
+        d["_forward_hooks"] = {}
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f'Module [{self._get_name()}] is missing the required "forward" '
+                                  "function")
+
+    def __call__(self, *args, **kwargs):
+        if self._forward_pre_hooks or self._forward_hooks:
+            return self._call_with_hooks(args, kwargs)
+        return self.forward(*args, **kwargs)
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict):
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """hook(module, args) -> None or new args; runs before forward."""
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
+        """hook(module, args, output) -> None or a new output; runs after forward."""
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
+
+    # ---- registration -------------------------------------------------------------------
+    def __getattr__(self, name: str):
+        # Only reached for names missing from __dict__, e.g. entries put into a registry directly.
+        d = self.__dict__
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if registry in d and name in d[registry]:
+                return d[registry][name]
+        raise AttributeError(f"'{_typename(self)}' object has no attribute '{name}'")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        d = self.__dict__
+        params, buffers, modules = d.get("_parameters"), d.get("_buffers"), d.get("_modules")
+        if isinstance(value, Parameter):
+            if params is None:
+                raise AttributeError("cannot assign parameters before Module.__init__() call")
+            self._forget(name, keep="_parameters")
+            self.register_parameter(name, value)
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                                "(ember.nn.Parameter or None expected)")
+            self.register_parameter(name, None)
+        elif isinstance(value, Module):
+            if modules is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            self._forget(name, keep="_modules")
+            modules[name] = d[name] = value
+        elif modules is not None and name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
+                                "(ember.nn.Module or None expected)")
+            modules[name] = d[name] = None
+        elif buffers is not None and name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                                "(ember.Tensor or None expected)")
+            buffers[name] = d[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        d = self.__dict__
+        if any(name in d[r] for r in ("_parameters", "_buffers", "_modules") if r in d):
+            self._forget(name)
+        else:
+            object.__delattr__(self, name)
+
+    def _forget(self, name: str, keep: str | None = None) -> None:
+        """Drop `name` from __dict__ and every registry but `keep` (where a replacement then
+        takes the old entry's place in the order)."""
+        d = self.__dict__
+        d.pop(name, None)
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if registry != keep:
+                d[registry].pop(name, None)
+        d["_non_persistent_buffers_set"].discard(name)
+
+    def _check_new_name(self, name: Any, kind: str, registry: dict) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {_typename(name)}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if name not in registry and (name in self.__dict__ or hasattr(type(self), name)):
+            raise KeyError(f"attribute '{name}' already exists")
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_new_name(name, "parameter", self._parameters)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
+                            "(ember.nn.Parameter or None required)")
+        self._parameters[name] = self.__dict__[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_new_name(name, "buffer", self._buffers)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
+                            "(ember.Tensor or None required)")
+        self._buffers[name] = self.__dict__[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
+        self._check_new_name(name, "module", self._modules)
+        self._modules[name] = self.__dict__[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> Module:
+        module = self
+        for item in target.split(".") if target else ():
+            if item not in module._modules:
+                raise AttributeError(f"{module._get_name()} has no attribute `{item}`")
+            module = module._modules[item]
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
+        return module
+
+    # ---- traversal ----------------------------------------------------------------------
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if self in memo:
+                return
+            memo.add(self)
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is not None:
+                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                                remove_duplicate)
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        seen = set()
+        for name, module in self._modules.items():
+            if module is not None and module not in seen:
+                seen.add(module)
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def _named_members(self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool,
+                       skip: Callable[[Module, str], bool] | None = None):
+        owners = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                  if recurse else [(prefix, self)])
+        seen: set[int] = set()  # ids: Tensor's == is element-wise, so no sets of tensors
+        for owner_prefix, owner in owners:
+            for name, value in getattr(owner, registry).items():
+                if value is None or (skip is not None and skip(owner, name)):
+                    continue
+                if remove_duplicate:
+                    if id(value) in seen:
+                        continue
+                    seen.add(id(value))
+                yield (f"{owner_prefix}.{name}" if owner_prefix else name), value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def apply(self, fn: Callable[[Module], None]) -> Module:
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    # ---- modes and gradients ------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        self.training = mode
+        for module in self.children():
+            module.train(mode)
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for param in self.parameters():
+            if param.grad is not None:
+                if set_to_none:
+                    param.grad = None
+                else:
+                    param.grad.data[...] = 0
+
+    # ---- dtype and device ---------------------------------------------------------------
+    def _apply(self, fn: Callable[[np.ndarray], np.ndarray]) -> Module:
+        """Convert every parameter, gradient and buffer array in place (identities are kept,
+        so optimizers holding the parameters keep working)."""
+        for module in self.children():
+            module._apply(fn)
+        for tensor in itertools.chain(self._parameters.values(), self._buffers.values()):
+            if tensor is not None:
+                tensor.data = fn(tensor.data)
+                if tensor.grad is not None:
+                    tensor.grad.data = fn(tensor.grad.data)
+        return self
+
+    def to(self, *args, **kwargs) -> Module:
+        """to(dtype), to(device), to(tensor) or to(device, dtype), as in PyTorch."""
+        dtype, dev = kwargs.get("dtype"), kwargs.get("device")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, (str, device)):
+                dev = arg
+            elif arg is not None:
+                dtype = arg
+        if dev is not None:
+            device(str(dev))  # raises for anything but the CPU
+        if dtype is None:
+            return self
+        np_dtype = _dt.to_np(dtype)
+        if np_dtype.kind != "f":
+            raise TypeError("nn.Module.to only accepts floating point dtypes, but got desired "
+                            f"dtype={_dt.to_dtype(dtype)}")
+        return self._apply(_float_cast(np_dtype))
+
+    def float(self) -> Module:
+        return self._apply(_float_cast(np.dtype(np.float32)))
+
+    def double(self) -> Module:
+        return self._apply(_float_cast(np.dtype(np.float64)))
+
+    def half(self) -> Module:
+        return self._apply(_float_cast(np.dtype(np.float16)))
+
+    def cpu(self) -> Module:
+        return self
+
+    # ---- printing -----------------------------------------------------------------------
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def extra_repr(self) -> str:
+        """The layer's own settings for its repr, e.g. 'in_features=4, out_features=2'."""
+        return ""
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): {_addindent(repr(module), 2)}"
+                       for name, module in self._modules.items()]
+        lines = extra_lines + child_lines
+        body = ""
+        if len(extra_lines) == 1 and not child_lines:
+            body = extra_lines[0]
+        elif lines:
+            body = "\n  " + "\n  ".join(lines) + "\n"
+        return f"{self._get_name()}({body})"

@@ -1,0 +1,34 @@
+"""Parameter: a Tensor that a Module registers as learnable when assigned as an attribute."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """torch.nn.Parameter. Shares memory with `data` when it is a Tensor or an ndarray."""
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad: bool = True) -> None:
+        if data is None:
+            data = np.empty(0, dtype=np.float32)
+        elif isinstance(data, Tensor):
+            data = data.data
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __reduce_ex__(self, protocol):
+        # Rebuild through __init__ so copies and pickles stay Parameters with their flag.
+        return (Parameter, (self.data, self.requires_grad))
+
+    def __deepcopy__(self, memo) -> Parameter:
+        copied = Parameter(self.data.copy(), self.requires_grad)
+        if self.grad is not None:
+            copied.grad = Tensor(self.grad.data.copy())
+        memo[id(self)] = copied
+        return copied
