@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import ops
+from .creation import tensor
 from .promotion import binary_operands, cast_all
 from .tensor import Tensor, _make
 
@@ -24,6 +25,12 @@ def _axes(dim):
     if dim is None or isinstance(dim, int):
         return dim
     return tuple(dim)
+
+
+def _reduced_axes(dim):
+    """The axes of sum, mean and var: an empty list of dims reduces them all, as in PyTorch."""
+    axes = _axes(dim)
+    return None if axes == () else axes
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:
@@ -151,6 +158,8 @@ def where(condition, input, other) -> Tensor:
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {cond.dtype}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = tensor(input)  # two scalars: a float one makes float32, as in PyTorch
     a, b = binary_operands(input, other)
     return ops.Where.apply(a, b, condition=cond)
 
@@ -240,14 +249,14 @@ def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:  # noqa: A001
         input = input.to(dtype)
     elif input.data.dtype.kind in "biu":
         input = input.long()
-    return ops.Sum.apply(input, axis=_axes(dim), keepdim=keepdim)
+    return ops.Sum.apply(input, axis=_reduced_axes(dim), keepdim=keepdim)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     if dtype is not None:
         input = input.to(dtype)
     _float_only(input, "mean")
-    return ops.Mean.apply(input, axis=_axes(dim), keepdim=keepdim)
+    return ops.Mean.apply(input, axis=_reduced_axes(dim), keepdim=keepdim)
 
 
 def _extremum(input, dim, keepdim, largest: bool, name: str):
@@ -285,14 +294,18 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Te
     _float_only(input, "var")
     if correction is None:
         correction = 1 if unbiased is None else int(bool(unbiased))
-    axis = _axes(dim)
-    centered = input - mean(input, axis, keepdim=True)
-    n = input.data.size // builtins.max(mean(input, axis, keepdim=keepdim).data.size, 1)
+    axis = _reduced_axes(dim)
+    means = mean(input, axis, keepdim=True)
+    centered = input - means
+    n = input.data.size // builtins.max(means.data.size, 1)
     return sum(centered * centered, axis, keepdim=keepdim) / builtins.max(n - correction, 0)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    v = var(input, dim, unbiased, keepdim, correction=correction)
+    # As in PyTorch, zero variance gets a zero gradient (not sqrt's Inf times 0, a NaN).
+    nonzero = v.data != 0
+    return where(nonzero, sqrt(where(nonzero, v, 1.0)), 0.0)
 
 
 def logsumexp(input, dim, keepdim=False) -> Tensor:
@@ -365,7 +378,10 @@ def flatten(input, start_dim=0, end_dim=-1) -> Tensor:
     shape = input.data.shape
     if not shape:
         return reshape(input, 1)
-    start, end = start_dim % len(shape), end_dim % len(shape)
+    start, end = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
+    if start > end:
+        raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a "
+                           f"tensor of shape {tuple(shape)}")
     return reshape(input, shape[:start] + (-1,) + shape[end + 1:])
 
 
@@ -423,6 +439,9 @@ def expand(input, *sizes) -> Tensor:
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
                            f"or equal to the number of dimensions in the tensor ({len(shape)})")
+    if -1 in sizes[:lead]:
+        raise RuntimeError(f"expand: the size -1 is not allowed in a new leading dim (sizes "
+                           f"{sizes}, tensor shape {tuple(shape)})")
     target = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     return ops.Expand.apply(input, shape=target)
 
