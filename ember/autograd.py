@@ -57,13 +57,22 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
-    def __init__(self) -> None:
+class _BareDecoratorContext(_GradModeContext):
+    """Also usable as a bare decorator (`@no_grad` without parentheses), as in PyTorch."""
+
+    def __new__(cls, orig_func: Callable | None = None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_BareDecoratorContext):  # noqa: N801 - PyTorch's name
+    def __init__(self, orig_func: Callable | None = None) -> None:
         self.target = False
 
 
-class enable_grad(_GradModeContext):  # noqa: N801
-    def __init__(self) -> None:
+class enable_grad(_BareDecoratorContext):  # noqa: N801
+    def __init__(self, orig_func: Callable | None = None) -> None:
         self.target = True
 
 
@@ -75,8 +84,15 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
         self.prev = _mode.enabled
         _mode.enabled = self.target
 
+    def __enter__(self) -> None:
+        pass
 
-class inference_mode(no_grad):  # noqa: N801
+    def __call__(self, fn: Callable) -> Callable:
+        _mode.enabled = self.prev  # as a decorator it only applies inside fn
+        return super().__call__(fn)
+
+
+class inference_mode(_GradModeContext):  # noqa: N801
     def __init__(self, mode: bool = True) -> None:
         self.target = not mode
 
@@ -109,7 +125,7 @@ class Function:
 
     @classmethod
     def name(cls) -> str:
-        return cls.__name__ + "Backward"
+        return cls.__name__ + "Backward0"
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"

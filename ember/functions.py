@@ -61,7 +61,13 @@ def add(input, other, *, alpha=1) -> Tensor:
     return ops.Add.apply(*binary_operands(input, other))
 
 
+def _is_bool(x) -> bool:
+    return x.__class__ is bool or isinstance(x, Tensor) and x.data.dtype.kind == "b"
+
+
 def sub(input, other, *, alpha=1) -> Tensor:
+    if _is_bool(input) or _is_bool(other):
+        raise RuntimeError(ops.elementwise.BOOL_SUB)
     if alpha != 1:
         other = mul(other, alpha)
     return ops.Sub.apply(*binary_operands(input, other))

@@ -53,7 +53,7 @@ _constants: dict = {}
 def _constant(value, dt: np.dtype) -> Tensor:
     """A 0-d constant tensor, cached: training loops use the same few scalars every step."""
     key = (value.__class__, value, dt)
-    const = _constants.get(key)
+    const = _constants.get(key) if value else None  # 0.0 and -0.0 are equal keys: not cached
     if const is None:
         if len(_constants) > 4096:
             _constants.clear()

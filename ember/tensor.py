@@ -73,8 +73,12 @@ class Tensor:
     def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
         from .creation import _to_array
 
-        self.data = data if data.__class__ is np.ndarray and dtype is None else _to_array(
-            data, dtype)
+        if data.__class__ is not np.ndarray:
+            # torch.Tensor(data) makes the default float dtype; an ndarray is wrapped as it is.
+            data = _to_array(data, dtype or _dt.default_float)
+        elif dtype is not None:
+            data = _to_array(data, dtype)
+        self.data = data
         self.grad = None
         self.grad_fn = None
         self.requires_grad = False

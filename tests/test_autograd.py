@@ -203,16 +203,12 @@ def test_set_grad_enabled_inside_context():
         assert ember.is_grad_enabled()
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: set_grad_enabled.__enter__ overwrites the mode "
-                   "saved by __init__, so `with set_grad_enabled(False)` leaves grad disabled")
 def test_set_grad_enabled_context_restores_previous_mode():
     with ember.set_grad_enabled(False):
         pass
     assert ember.is_grad_enabled()
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: @set_grad_enabled(False) disables grad globally "
-                   "when the decorator is created (torch restores the mode in __call__)")
 def test_set_grad_enabled_decorator_is_scoped():
     @ember.set_grad_enabled(False)
     def frozen(t):
@@ -222,8 +218,6 @@ def test_set_grad_enabled_decorator_is_scoped():
     assert not frozen(leaf([1.0])).requires_grad and ember.is_grad_enabled()
 
 
-@pytest.mark.xfail(strict=True, reason="core gap: PyTorch's no_grad also works as a bare "
-                   "decorator (@torch.no_grad, no call)")
 def test_no_grad_as_bare_decorator():
     @ember.no_grad
     def frozen(t):

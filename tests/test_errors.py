@@ -94,8 +94,6 @@ def test_equality_with_other_objects_is_plain_python():
     assert t not in [None, "x"]
 
 
-@pytest.mark.xfail(strict=True, reason="PyTorch refuses `-` with a Python bool or a bool tensor "
-                   "next to a number tensor; ember promotes the bool and subtracts")
 def test_subtracting_a_bool_raises(torch):
     for m in (torch, ember):
         with pytest.raises(RuntimeError, match="Subtraction"):

@@ -87,9 +87,6 @@ def test_promoted_gradients_keep_each_input_dtype():
     assert a.grad.dtype is ember.float32 and b.grad.dtype is ember.float64
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: promotion._constant caches scalars by value, and "
-                   "0.0 == -0.0, so a cached 0.0 stands in for a later -0.0")
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_negative_zero_scalar_keeps_its_sign():
     x = ember.ones(1)
     assert (1 / (x * 0.0)).item() == float("inf")

@@ -23,8 +23,6 @@ def test_attributes():
     assert repr(t.shape) == "ember.Size([2, 3])"
 
 
-@pytest.mark.xfail(strict=True, reason="core gap: torch.Tensor(data) always makes the default "
-                   "float dtype (a legacy constructor); ember.Tensor keeps an int64 list's dtype")
 def test_tensor_constructor_makes_float32():
     assert ember.Tensor([1, 2]).dtype is ember.float32
 

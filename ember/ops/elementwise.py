@@ -20,7 +20,7 @@ class Add(Function):
         return g, g
 
 
-_BOOL_SUB = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+BOOL_SUB = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
              "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 _BOOL_NEG = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
              "to invert a mask, use the `~` or `logical_not()` operator instead.")
@@ -31,7 +31,7 @@ class Sub(Function):
         try:
             return a - b
         except TypeError:  # NumPy refuses bool - bool; PyTorch raises a RuntimeError
-            raise RuntimeError(_BOOL_SUB) from None
+            raise RuntimeError(BOOL_SUB) from None
 
     def backward(ctx, g):
         return g, (-g if ctx.needs_input_grad[1] else None)
