@@ -332,4 +332,4 @@ def _check_inplace(t: Tensor, op: str) -> None:
             "supported by ember; use the out-of-place op instead.")
 
 
-autograd._Tensor = Tensor
+autograd.bind_tensor_class(Tensor)

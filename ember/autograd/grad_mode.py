@@ -1,0 +1,104 @@
+"""Grad mode: no_grad, enable_grad, set_grad_enabled, inference_mode, and anomaly detection."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable
+
+
+class _GradMode:
+    __slots__ = ("enabled", "anomaly")
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.anomaly = False
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    return _mode.enabled
+
+
+class _GradModeContext:
+    """Context manager and decorator, as torch.no_grad and friends."""
+
+    target: bool
+
+    def __enter__(self) -> None:
+        self.prev = _mode.enabled
+        _mode.enabled = self.target
+
+    def __exit__(self, *exc) -> None:
+        _mode.enabled = self.prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        target = self.target
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            prev = _mode.enabled
+            _mode.enabled = target
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _mode.enabled = prev
+
+        return wrapper
+
+
+class _BareDecoratorContext(_GradModeContext):
+    """Also usable as a bare decorator (`@no_grad` without parentheses), as in PyTorch."""
+
+    def __new__(cls, orig_func: Callable | None = None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_BareDecoratorContext):  # noqa: N801 - PyTorch's name
+    def __init__(self, orig_func: Callable | None = None) -> None:
+        self.target = False
+
+
+class enable_grad(_BareDecoratorContext):  # noqa: N801
+    def __init__(self, orig_func: Callable | None = None) -> None:
+        self.target = True
+
+
+class set_grad_enabled(_GradModeContext):  # noqa: N801
+    """Sets grad mode at once (as a call) and restores it on exit (as a context)."""
+
+    def __init__(self, mode: bool) -> None:
+        self.target = bool(mode)
+        self.prev = _mode.enabled
+        _mode.enabled = self.target
+
+    def __enter__(self) -> None:
+        pass
+
+    def __call__(self, fn: Callable) -> Callable:
+        _mode.enabled = self.prev  # as a decorator it only applies inside fn
+        return super().__call__(fn)
+
+
+class inference_mode(_GradModeContext):  # noqa: N801
+    def __init__(self, mode: bool = True) -> None:
+        self.target = not mode
+
+
+@contextlib.contextmanager
+def detect_anomaly(check_nan: bool = True):
+    """Raise at the first op whose forward output or backward gradient holds NaN or Inf."""
+    prev = _mode.anomaly
+    _mode.anomaly = check_nan
+    try:
+        yield
+    finally:
+        _mode.anomaly = prev
+
+
+def set_detect_anomaly(mode: bool) -> None:
+    _mode.anomaly = bool(mode)

@@ -1,0 +1,123 @@
+"""Reductions: sum, mean, max/min, var/std, logsumexp, softmax, and the arg- and all/any tests."""
+
+from __future__ import annotations
+
+import builtins
+import collections
+
+import numpy as np
+
+from . import functions as elementwise  # circular, used at call time only
+from . import ops
+from ._args import _axes, _float_input, _float_only, _reduced_axes, _wrap_dim
+from .tensor import Tensor, _make
+
+values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:  # noqa: A001
+    if dtype is not None:
+        input = input.to(dtype)
+    elif input.data.dtype.kind in "biu":
+        input = input.long()
+    return ops.Sum.apply(input, axis=_reduced_axes(dim), keepdim=keepdim)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+    if dtype is not None:
+        input = input.to(dtype)
+    _float_only(input, "mean")
+    return ops.Mean.apply(input, axis=_reduced_axes(dim), keepdim=keepdim)
+
+
+def _extremum(input, dim, keepdim, largest: bool, name: str):
+    if isinstance(dim, Tensor):  # torch.max(a, b) is maximum
+        return (elementwise.maximum if largest else elementwise.minimum)(input, dim)
+    if input.data.size == 0:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                           "== 0. Specify the reduction dim with the 'dim' argument.")
+    if dim is None:
+        return ops.Amax.apply(input, axis=None, keepdim=False, largest=largest)
+    values = ops.MaxDim.apply(input, axis=dim, keepdim=keepdim, largest=largest)
+    idx = (np.argmax if largest else np.argmin)(input.data, axis=dim, keepdims=keepdim)
+    return values_indices(values, _make(np.asarray(idx, dtype=np.int64), None))
+
+
+def max(input, dim=None, keepdim=False):  # noqa: A001
+    return _extremum(input, dim, keepdim, True, "max")
+
+
+def min(input, dim=None, keepdim=False):  # noqa: A001
+    return _extremum(input, dim, keepdim, False, "min")
+
+
+def amax(input, dim=(), keepdim=False) -> Tensor:
+    axis = None if dim == () or dim is None else _axes(dim)
+    return ops.Amax.apply(input, axis=axis, keepdim=keepdim, largest=True)
+
+
+def amin(input, dim=(), keepdim=False) -> Tensor:
+    axis = None if dim == () or dim is None else _axes(dim)
+    return ops.Amax.apply(input, axis=axis, keepdim=keepdim, largest=False)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+    _float_only(input, "var")
+    if correction is None:
+        correction = 1 if unbiased is None else int(bool(unbiased))
+    axis = _reduced_axes(dim)
+    means = mean(input, axis, keepdim=True)
+    centered = input - means
+    n = input.data.size // builtins.max(means.data.size, 1)
+    return sum(centered * centered, axis, keepdim=keepdim) / builtins.max(n - correction, 0)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+    v = var(input, dim, unbiased, keepdim, correction=correction)
+    # As in PyTorch, zero variance gets a zero gradient (not sqrt's Inf times 0, a NaN).
+    nonzero = v.data != 0
+    where = elementwise.where
+    return where(nonzero, elementwise.sqrt(where(nonzero, v, 1.0)), 0.0)
+
+
+def logsumexp(input, dim, keepdim=False) -> Tensor:
+    return ops.LogSumExp.apply(_float_input(input), axis=_axes(dim), keepdim=keepdim)
+
+
+def softmax(input, dim, dtype=None) -> Tensor:
+    input = input.to(dtype) if dtype is not None else _float_input(input)
+    return ops.Softmax.apply(input, axis=dim)
+
+
+def log_softmax(input, dim, dtype=None) -> Tensor:
+    input = input.to(dtype) if dtype is not None else _float_input(input)
+    return ops.LogSoftmax.apply(input, axis=dim)
+
+
+def _arg(fn, input, dim, keepdim) -> Tensor:
+    if dim is None:
+        out = np.asarray(fn(input.data.reshape(-1)))
+        return _make(out.reshape((1,) * input.data.ndim) if keepdim else out, None)
+    axis = _wrap_dim(dim, input.data.ndim)
+    return _make(np.asarray(fn(input.data, axis=axis, keepdims=keepdim), dtype=np.int64), None)
+
+
+def argmax(input, dim=None, keepdim=False) -> Tensor:
+    return _arg(np.argmax, input, dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False) -> Tensor:
+    return _arg(np.argmin, input, dim, keepdim)
+
+
+def all(input, dim=None, keepdim=False) -> Tensor:  # noqa: A001
+    return _make(np.asarray(np.all(input.data, axis=_axes(dim), keepdims=keepdim)), None)
+
+
+def any(input, dim=None, keepdim=False) -> Tensor:  # noqa: A001
+    return _make(np.asarray(np.any(input.data, axis=_axes(dim), keepdims=keepdim)), None)
+
+
+__all__ = [name for name, obj in list(globals().items())
+           if callable(obj) and getattr(obj, "__module__", None) == __name__
+           and not name.startswith("_")]
