@@ -75,6 +75,14 @@ def log(input) -> Tensor:
     return ops.Log.apply(_float_input(input))
 
 
+def log1p(input) -> Tensor:
+    return ops.Log1p.apply(_float_input(input))
+
+
+def rsqrt(input) -> Tensor:
+    return 1 / sqrt(input)
+
+
 def sqrt(input) -> Tensor:
     return ops.Sqrt.apply(_float_input(input))
 
@@ -133,6 +141,24 @@ def where(condition, input, other) -> Tensor:
         input = tensor(input)  # two scalars: a float one makes float32, as in PyTorch
     a, b = binary_operands(input, other)
     return ops.Where.apply(a, b, condition=cond)
+
+
+def masked_fill(input, mask, value) -> Tensor:
+    return where(mask, value, input)
+
+
+def _piecewise_constant(ufunc):
+    def fn(input) -> Tensor:
+        return ops.PiecewiseConstant.apply(input, ufunc=ufunc)
+
+    fn.__name__ = ufunc.__name__
+    return fn
+
+
+sign = _piecewise_constant(np.sign)
+round = _piecewise_constant(np.round)  # noqa: A001 - NumPy rounds half to even, as PyTorch
+floor = _piecewise_constant(np.floor)
+ceil = _piecewise_constant(np.ceil)
 
 
 # ---- comparisons and tests (not differentiable) --------------------------------------

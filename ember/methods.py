@@ -6,6 +6,8 @@ import numpy as np
 
 from . import functions as F
 from . import ops
+from .creation import tensor
+from .dtypes import to_np
 from .promotion import binary_operands
 from .tensor import Tensor, _check_inplace
 
@@ -13,7 +15,8 @@ _METHODS = (
     "add sub mul div true_divide divide multiply subtract pow neg abs exp log sqrt sin cos tanh "
     "sigmoid relu square clamp clip maximum minimum eq ne lt le gt ge equal allclose isnan "
     "isfinite isinf argmax argmin all any sum mean max min amax amin var std logsumexp softmax "
-    "log_softmax matmul mm bmm dot reshape flatten squeeze unsqueeze permute transpose swapaxes "
+    "log_softmax norm argsort log1p rsqrt masked_fill sign round floor ceil "
+    "matmul mm bmm dot reshape flatten squeeze unsqueeze permute transpose swapaxes "
     "swapdims t expand expand_as broadcast_to flip split chunk unbind narrow"
 ).split()
 
@@ -95,6 +98,24 @@ Tensor.__or__ = Tensor.__ror__ = _logical(np.bitwise_or)
 Tensor.__xor__ = Tensor.__rxor__ = _logical(np.bitwise_xor)
 Tensor.__invert__ = lambda self: Tensor(np.invert(self.data))
 Tensor.logical_not = lambda self: Tensor(np.logical_not(self.data))
+
+
+def _new_full(self, size, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    np_dtype = self.data.dtype if dtype is None else to_np(dtype)
+    return Tensor(np.full(tuple(size), fill_value, np_dtype)).requires_grad_(requires_grad)
+
+
+def _sizes(size) -> tuple:
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+
+
+Tensor.new_full = _new_full
+Tensor.new_zeros = lambda self, *size, **kw: _new_full(self, _sizes(size), 0, **kw)
+Tensor.new_ones = lambda self, *size, **kw: _new_full(self, _sizes(size), 1, **kw)
+Tensor.new_empty = Tensor.new_zeros
+Tensor.new_tensor = lambda self, data, dtype=None, requires_grad=False: tensor(
+    data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+Tensor.type_as = lambda self, other: self.type(other.data.dtype)
 
 
 # ---- in-place updates (optimizers, initialisers) --------------------------------------

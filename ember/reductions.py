@@ -94,6 +94,22 @@ def log_softmax(input, dim, dtype=None) -> Tensor:
     return ops.LogSoftmax.apply(input, axis=dim)
 
 
+def norm(input, p="fro", dim=None, keepdim=False) -> Tensor:
+    """The vector p-norm over dim (all elements by default); 'fro' is the 2-norm."""
+    if p in ("fro", 2):
+        return elementwise.sqrt(sum(input * input, dim, keepdim=keepdim))
+    if p == 1:
+        return sum(elementwise.abs(input), dim, keepdim=keepdim)
+    if p == float("inf"):
+        return amax(elementwise.abs(input), () if dim is None else dim, keepdim=keepdim)
+    return sum(elementwise.abs(input) ** p, dim, keepdim=keepdim) ** (1.0 / p)
+
+
+def argsort(input, dim=-1, descending=False) -> Tensor:
+    order = np.argsort(-input.data if descending else input.data, axis=dim, kind="stable")
+    return _make(order.astype(np.int64, copy=False), None)
+
+
 def _arg(fn, input, dim, keepdim) -> Tensor:
     if dim is None:
         out = np.asarray(fn(input.data.reshape(-1)))

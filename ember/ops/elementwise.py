@@ -7,8 +7,9 @@ import numpy as np
 from ..autograd import Function
 
 __all__ = [
-    "Add", "Sub", "Mul", "Div", "Pow", "Neg", "Abs", "Exp", "Log", "Sqrt", "Sin", "Cos", "Tanh",
-    "Sigmoid", "Relu", "Clamp", "Maximum", "Minimum", "Where", "Cast",
+    "Add", "Sub", "Mul", "Div", "Pow", "Neg", "Abs", "Exp", "Log", "Log1p", "Sqrt", "Sin", "Cos",
+    "Tanh",
+    "Sigmoid", "Relu", "PiecewiseConstant", "Clamp", "Maximum", "Minimum", "Where", "Cast",
 ]
 
 
@@ -123,6 +124,15 @@ class Log(Function):
         return g / ctx.a
 
 
+class Log1p(Function):
+    def forward(ctx, a):
+        ctx.a = a
+        return np.log1p(a)
+
+    def backward(ctx, g):
+        return g / (1 + ctx.a)
+
+
 class Sqrt(Function):
     def forward(ctx, a):
         ctx.out = out = np.sqrt(a)
@@ -178,6 +188,16 @@ class Relu(Function):
 
     def backward(ctx, g):
         return g * (ctx.out > 0)
+
+
+class PiecewiseConstant(Function):
+    """sign, round, floor, ceil: flat almost everywhere, so the gradient is zero, as in PyTorch."""
+
+    def forward(ctx, a, ufunc=None):
+        return ufunc(a)
+
+    def backward(ctx, g):
+        return np.zeros_like(g)
 
 
 class Clamp(Function):
