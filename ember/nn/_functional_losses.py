@@ -84,6 +84,9 @@ def _class_targets(input: Tensor, target: Tensor, ignore_index: int,
     n_classes = x[0] if len(x) == 1 else x[1]
     if not t.size:
         return t, None
+    # Viewed as unsigned, negative targets become huge: one reduction checks both bounds.
+    if np.maximum.reduce(t.view(np.uint64), axis=None) < n_classes:
+        return t, (ignore_index if 0 <= ignore_index < n_classes else None)
     lo, hi = t.min(), t.max()
     if lo < 0 or hi >= n_classes:
         bad = t[((t < 0) | (t >= n_classes)) & (t != ignore_index)]

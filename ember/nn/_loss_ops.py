@@ -40,11 +40,14 @@ def from_rows(rows: np.ndarray, shape: tuple) -> np.ndarray:
 def _reduce(loss: np.ndarray, reduction: str, divisor=None) -> np.ndarray:
     if reduction == "none":
         return loss
-    total = loss.sum()
+    total = np.add.reduce(loss, axis=None)
     if reduction == "sum":
         return total
+    divisor = loss.size if divisor is None else divisor
+    if divisor:
+        return total / divisor
     with np.errstate(invalid="ignore", divide="ignore"):  # nothing to average: NaN, as PyTorch
-        return total / (loss.size if divisor is None else divisor)
+        return total / divisor
 
 
 def _upstream(g: np.ndarray, reduction: str, divisor) -> np.ndarray:
@@ -89,14 +92,15 @@ class CrossEntropy(Function):
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean",
                 label_smoothing=0.0):
         z = as_rows(x)
-        shifted = z - z.max(axis=1, keepdims=True)
+        # ufunc.reduce directly: ndarray.max/sum add a Python layer that costs as much as the math
+        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
         rows = np.arange(z.shape[0])
         tg = ctx.targets = _ClassTargets(target, weight, ignore_index, z.dtype)
         loss = -shifted[rows, tg.index]
         smooth = None if not label_smoothing else (
             shifted.sum(axis=1) if weight is None else shifted @ weight)
         e = np.exp(shifted, out=shifted)  # shifted is not needed past this point
-        sumexp = e.sum(axis=1)
+        sumexp = np.add.reduce(e, axis=1)
         lse = np.log(sumexp)
         loss += lse
         if tg.row_weight is not None:
