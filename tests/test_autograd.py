@@ -339,3 +339,33 @@ def test_comparisons_and_tests_carry_no_graph():
                 x.argmax(), x.argmin(), (x > 0).all(), (x > 0).any()):
         assert not out.requires_grad and out.grad_fn is None
         assert out.dtype in (ember.bool, ember.int64)
+
+
+def test_leaf_gradient_never_aliases_a_pending_gradient():
+    # x takes the Add's gradient while y's node still holds it; x's later accumulation in the
+    # same pass must not leak into y's gradient.
+    x = ember.ones(3, requires_grad=True)
+    w = ember.ones(3, requires_grad=True)
+    y = w * 1.0
+    s = (x + y) * 2.0
+    loss = s.sum() + (x * 5.0).sum()
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.data, [7.0, 7.0, 7.0])
+    np.testing.assert_array_equal(w.grad.data, [2.0, 2.0, 2.0])
+
+
+def test_function_returning_one_array_for_two_inputs_gives_each_leaf_its_own():
+    class Both(ember.autograd.Function):
+        def forward(ctx, a, b):
+            return a + b
+
+        def backward(ctx, g):
+            fresh = g * 1.0
+            return fresh, fresh
+
+    a = ember.ones(2, requires_grad=True)
+    b = ember.ones(2, requires_grad=True)
+    Both.apply(a, b).sum().backward()
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data += 1
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])

@@ -65,9 +65,6 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None) -> None:
     replacing the dict's values.
     """
     grads: dict[Function, np.ndarray] = {}
-    # Arrays that some leaf or node already holds: a second holder must get a copy, because
-    # leaf gradients are later accumulated in place.
-    held: set[int] = {id(g) for g in root_grads}
     captured_nodes = {}
     if capture is not None:
         captured_nodes = {t.grad_fn: t for t in capture.values() if t.grad_fn is not None}
@@ -75,7 +72,7 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None) -> None:
             capture[key] = None
     for t, g in zip(roots, root_grads):
         if t.grad_fn is None:
-            _deliver_to_leaf(t, g, held, capture)
+            _deliver_to_leaf(t, g, True, capture)
         else:
             node = t.grad_fn
             grads[node] = grads[node] + g if node in grads else g
@@ -97,7 +94,7 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None) -> None:
             if saved:
                 saved.clear()
                 saved["backward"] = _freed_backward
-        for parent, g in zip(node.parents, in_grads):
+        for i, (parent, g) in enumerate(zip(node.parents, in_grads)):
             if g is None or not parent.requires_grad:
                 continue
             if g.__class__ is not _ndarray:
@@ -108,11 +105,8 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None) -> None:
                 _check_finite(g, node, "backward")
             fn = parent.grad_fn
             if fn is not None:
-                if fn in grads:
-                    grads[fn] = grads[fn] + g
-                else:
-                    grads[fn] = g
-                    held.add(id(g))
+                # Non-leaf gradients are only ever read or added out of place: sharing is safe.
+                grads[fn] = grads[fn] + g if fn in grads else g
             elif capture is None and parent.grad is not None:
                 acc = parent.grad.data
                 if acc.shape == g.shape:  # the grad may have been reassigned by the user
@@ -120,10 +114,18 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None) -> None:
                 else:
                     parent.grad.data = acc + g
             else:
-                _deliver_to_leaf(parent, g, held, capture)
+                _deliver_to_leaf(parent, g, _maybe_shared(g, grad, in_grads, i), capture)
 
 
-def _deliver_to_leaf(leaf, g: np.ndarray, held: set[int], capture) -> None:
+def _maybe_shared(g: np.ndarray, grad: np.ndarray, in_grads: tuple, i: int) -> bool:
+    """Whether anything besides one leaf may hold `g`. A leaf keeps its first gradient without
+    a copy only when it cannot be: leaf gradients are later accumulated in place."""
+    if g is grad or g.base is not None:  # passed through, or a view of another array
+        return True
+    return any(other is g for j, other in enumerate(in_grads) if j != i)
+
+
+def _deliver_to_leaf(leaf, g: np.ndarray, shared: bool, capture) -> None:
     if capture is not None:
         if id(leaf) in capture:
             prev = capture[id(leaf)]
@@ -131,9 +133,8 @@ def _deliver_to_leaf(leaf, g: np.ndarray, held: set[int], capture) -> None:
         return
     if g.dtype is not leaf.data.dtype and g.dtype != leaf.data.dtype:
         g = g.astype(leaf.data.dtype)
-    elif g.base is not None or id(g) in held:
+    elif shared:
         g = g.copy()
-    held.add(id(g))
     if leaf.grad is None:
         leaf.grad = _Tensor._from_op(g, None)
     else:
