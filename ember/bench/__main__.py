@@ -1,0 +1,5 @@
+"""`python -m ember.bench`: see ember.bench.main."""
+
+from ember.bench import main
+
+raise SystemExit(main())

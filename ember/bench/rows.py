@@ -1,0 +1,125 @@
+"""The rows of the benchmark table: what each measures, its target, and the seed's figure."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+from .workloads import (
+    MLP,
+    Binary,
+    CrossEntropy,
+    LinearForward,
+    MnistCNN,
+    Overhead,
+    Relu,
+    Workload,
+)
+
+LIBS = ("ember", "numpy", "torch")
+BASELINES = ("numpy", "torch")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A goal for ember against one baseline, judged on the median times.
+
+    kind "time": ember's time ÷ the baseline's ≤ value. "speed": ember's samples/s ÷ the
+    baseline's ≥ value. "extra": ember's time − the baseline's ≤ value seconds.
+    """
+
+    baseline: str
+    kind: str
+    value: float
+
+    @property
+    def label(self) -> str:
+        short = {"numpy": "np", "torch": "torch"}[self.baseline]
+        if self.kind == "time":
+            return f"≤{self.value:g}× {short}"
+        if self.kind == "speed":
+            return f"≥{self.value:g}× {short} samples/s"
+        return f"≤ {short} + {self.value * 1e6:g} µs"
+
+    def met(self, ember_s: float, baseline_s: float) -> bool:
+        if self.kind == "time":
+            return ember_s / baseline_s <= self.value
+        if self.kind == "speed":
+            return baseline_s / ember_s >= self.value
+        return ember_s - baseline_s <= self.value
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    label: str
+    workload: Workload
+    target: Target | None = None
+    batch: int | None = None  # set for rows reported as samples/s
+    published_s: float | None = None  # the seed's figure (float64, Go, another machine)
+
+    @property
+    def unit(self) -> str:
+        return "samples/s" if self.batch else "s"
+
+
+_SIZES = (128, 512, 1024)
+# The seed's published times in seconds, for 128², 512², 1024².
+_SEED = {
+    "add": (187.6e-6, 2.327e-3, 9.558e-3),
+    "mul": (126.7e-6, 2.257e-3, 10.68e-3),
+    "matmul": (8.515e-3, 1.157, 15.78),
+    "relu": (226.4e-6, 4.192e-3, 6.267e-3),
+}
+
+
+def _op_rows() -> list[Row]:
+    rows = []
+    for op, seed in _SEED.items():
+        target = Target("numpy", "time", 1.05 if op == "matmul" else 1.3)
+        for n, published in zip(_SIZES, seed):
+            workload = Relu(n) if op == "relu" else Binary(op, n)
+            rows.append(Row(f"{op}/{n}", f"{op} {n}×{n}", workload, target,
+                            published_s=published))
+    return rows
+
+
+_BEAT_TORCH = Target("torch", "time", 1.0)
+
+ROWS: tuple[Row, ...] = (
+    *_op_rows(),
+    Row("linear/b32", "Linear forward 32×128→10", LinearForward(32, 128, 10), _BEAT_TORCH,
+        published_s=310.5e-6),
+    Row("cross_entropy/b32", "CrossEntropyLoss 32×10", CrossEntropy(32, 10), _BEAT_TORCH,
+        published_s=40.0e-6),
+    Row("mlp_fwd_bwd/b32", "MLP 128-256-10 fwd+bwd, batch 32", MLP((128, 256, 10), 32),
+        _BEAT_TORCH, published_s=28.68e-3),
+    Row("mlp_train/b32", "MLP 784-128-10 train step, batch 32", MLP((784, 128, 10), 32, 0.01),
+        Target("torch", "speed", 1.3), batch=32),
+    Row("mlp_train/b128", "MLP 784-128-10 train step, batch 128",
+        MLP((784, 128, 10), 128, 0.01), Target("torch", "speed", 1.0), batch=128),
+    Row("mlp_train/b512", "MLP 784-128-10 train step, batch 512",
+        MLP((784, 128, 10), 512, 0.01), batch=512),
+    Row("cnn_train/b64", "MNIST CNN train step, batch 64", MnistCNN(64, 0.01),
+        Target("torch", "time", 2.0)),
+    Row("overhead/fwd", "1-element add, autograd on: forward", Overhead(backward=False),
+        Target("numpy", "extra", 1.5e-6)),
+    Row("overhead/fwd_bwd", "1-element add, autograd on: fwd+bwd", Overhead(backward=True)),
+)
+
+NAMES = tuple(row.name for row in ROWS)
+
+
+def select(patterns: list[str] | None) -> list[Row]:
+    """Rows matching any pattern: an exact name, a glob (matmul/*), or a prefix (mlp)."""
+    if not patterns:
+        return list(ROWS)
+    unknown = [p for p in patterns if not any(_matches(row.name, p) for row in ROWS)]
+    if unknown:
+        raise ValueError(f"bench: no row matches {', '.join(map(repr, unknown))}; "
+                         f"the rows are: {', '.join(NAMES)}")
+    return [row for row in ROWS if any(_matches(row.name, p) for p in patterns)]
+
+
+def _matches(name: str, pattern: str) -> bool:
+    return name == pattern or fnmatch.fnmatchcase(name, pattern) or name.startswith(pattern)
