@@ -6,6 +6,7 @@ import numpy as np
 
 from . import functions as F
 from . import ops
+from .autograd.function import binary_operator
 from .creation import tensor
 from .dtypes import to_np
 from .promotion import binary_operands
@@ -33,27 +34,13 @@ def _reflected(fn):
     return lambda self, other: fn(other, self)
 
 
-def _operator(op, fn, float_only: bool = False):
-    """`tensor <op> other`: two float tensors of one dtype go straight to the primitive (the hot
-    path); everything else takes the function's promotion and checks."""
-    apply = op.apply
-
-    def method(self, other):
-        if other.__class__ is Tensor and self.data.dtype is other.data.dtype and (
-                not float_only or self.data.dtype.kind == "f"):
-            return apply(self, other)
-        return fn(self, other)
-
-    return method
-
-
-Tensor.__add__ = _operator(ops.Add, F.add)
+Tensor.__add__ = binary_operator(ops.Add, F.add)
 Tensor.__radd__ = _reflected(F.add)
-Tensor.__sub__ = _operator(ops.Sub, F.sub, float_only=True)
+Tensor.__sub__ = binary_operator(ops.Sub, F.sub, float_only=True)
 Tensor.__rsub__ = _reflected(F.sub)
-Tensor.__mul__ = _operator(ops.Mul, F.mul)
+Tensor.__mul__ = binary_operator(ops.Mul, F.mul)
 Tensor.__rmul__ = _reflected(F.mul)
-Tensor.__truediv__ = _operator(ops.Div, F.div, float_only=True)
+Tensor.__truediv__ = binary_operator(ops.Div, F.div, float_only=True)
 Tensor.__rtruediv__ = _reflected(F.div)
 Tensor.__floordiv__ = lambda self, other: F.div(self, other, rounding_mode="floor")
 Tensor.__pow__ = F.pow

@@ -6,6 +6,8 @@ tensors in `parents`, and whatever forward saved as attributes for backward.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .grad_mode import _mode
@@ -34,18 +36,19 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
-        # The hot path of every op: one- and two-input ops skip the generic comprehensions.
+        # The hot path of every op: one- and two-input ops without options skip the generic
+        # argument unpacking, and forward is called on the class (no bound method to build).
         ctx = _new(cls)
         n = len(inputs)
         try:
-            if n == 2:
-                a, b = inputs
-                out = ctx.forward(a.data, b.data, **kwargs)
+            if kwargs:
+                out = cls.forward(ctx, *[t.data for t in inputs], **kwargs)
+            elif n == 2:
+                out = cls.forward(ctx, inputs[0].data, inputs[1].data)
             elif n == 1:
-                a = inputs[0]
-                out = ctx.forward(a.data, **kwargs)
+                out = cls.forward(ctx, inputs[0].data)
             else:
-                out = ctx.forward(*[t.data for t in inputs], **kwargs)
+                out = cls.forward(ctx, *[t.data for t in inputs])
         except (ValueError, IndexError) as e:
             raise _op_error(cls, inputs, e) from None
         if out.__class__ is not _ndarray:
@@ -57,9 +60,9 @@ class Function:
         t.grad = None
         if _mode.enabled:
             if n == 2:
-                needs = (a.requires_grad, b.requires_grad)
+                needs = (inputs[0].requires_grad, inputs[1].requires_grad)
             elif n == 1:
-                needs = (a.requires_grad,)
+                needs = (inputs[0].requires_grad,)
             else:
                 needs = tuple([x.requires_grad for x in inputs])
             if True in needs:
@@ -90,3 +93,37 @@ def _check_finite(arr: np.ndarray, op: type | Function, phase: str) -> None:
         name = op.name()
         bad = "NaN" if np.isnan(arr).any() else "Inf"
         raise RuntimeError(f"detect_anomaly: {name} produced {bad} in its {phase} output")
+
+
+def binary_operator(op: type[Function], general: Callable, float_only: bool = False) -> Callable:
+    """`tensor <op> tensor` (Tensor.__add__ and friends) with Function.apply inlined for the
+    common case, two tensors of one dtype: this one path carries every small element-wise op.
+    Everything else (scalars, promotion, int division, anomaly mode) goes to `general`."""
+    forward = op.forward
+
+    def operator(self, other):
+        if other.__class__ is not _Tensor or self.data.dtype is not other.data.dtype or (
+                float_only and self.data.dtype.kind != "f") or _mode.anomaly:
+            return general(self, other)
+        ctx = _new(op)
+        try:
+            out = forward(ctx, self.data, other.data)
+        except (ValueError, IndexError) as e:
+            raise _op_error(op, (self, other), e) from None
+        if out.__class__ is not _ndarray:
+            out = np.asarray(out)
+        t = _new(_Tensor)
+        t.data = out
+        t.grad = None
+        if _mode.enabled and (self.requires_grad or other.requires_grad):
+            ctx.parents = (self, other)
+            ctx.needs_input_grad = (self.requires_grad, other.requires_grad)
+            ctx.retained = None
+            t.grad_fn = ctx
+            t.requires_grad = True
+            return t
+        t.grad_fn = None
+        t.requires_grad = False
+        return t
+
+    return operator
