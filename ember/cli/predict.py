@@ -1,0 +1,53 @@
+"""`ember predict CHECKPOINT IMAGE...`: classify pictures with a trained model."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .argtypes import positive_int
+from .checkpoint import load_checkpoint, restore_model
+from .data import DATASETS
+from .images import LAYOUTS, read_grayscale, to_training_layout
+
+__all__ = ["add_parser"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "predict", help="classify PNG or JPEG images with a checkpoint",
+        description="Classify pictures (PNG, JPEG, or anything Pillow reads). Each is made to "
+                    "look like the training images: grayscale, inverted when its background is "
+                    "light, cropped to its content, scaled and centred in 28x28 as the dataset "
+                    "was, and normalised as in training. Prints the predicted class and its "
+                    "probability per image.")
+    p.add_argument("checkpoint", help="a checkpoint.safetensors written by `ember train`")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files to classify")
+    p.add_argument("--top", type=positive_int, default=1, metavar="K",
+                   help="also list the K most probable classes (default: 1)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    ckpt = load_checkpoint(args.checkpoint)
+    config = ckpt["config"]
+    model = restore_model(ckpt, args.checkpoint)
+    model.eval()
+    layout, names = LAYOUTS[config.dataset], DATASETS[config.dataset].class_names
+    # Read every image first, so a bad file fails the command before any output.
+    fields = [to_training_layout(read_grayscale(path), layout, source=path)
+              for path in args.images]
+    batch = (np.stack(fields)[:, None] - np.float32(config.mean)) / np.float32(config.std)
+    with no_grad():
+        probabilities = model(Tensor(batch)).softmax(dim=1).numpy()
+    show_index = config.dataset != "mnist"  # MNIST's class names are the digits themselves
+    for path, p in zip(args.images, probabilities):
+        ranked = np.argsort(-p, kind="stable")[: min(args.top, len(names))]
+        guesses = ", ".join(
+            f"{f'{k} ' if show_index else ''}{names[k]} ({p[k]:.1%})" for k in ranked
+        )
+        print(f"{path}: {guesses}")
+    return 0

@@ -1,0 +1,196 @@
+"""`ember train`: train a model on MNIST or Fashion-MNIST, with checkpoints, metrics and plots.
+
+A run lives in its --out directory: checkpoint.safetensors (the last epoch, or where Ctrl-C
+stopped it), metrics.csv, the plots and example.png. An existing checkpoint is never replaced by
+accident: a new run into the same directory needs --overwrite, and --resume continues it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .._atomic import atomic_path
+from ..data import DataLoader
+from ..models import MODELS, build_model
+from ..optim import SGD, Adam, AdamW, Optimizer
+from ..optim.lr_scheduler import CosineAnnealingLR, LRScheduler, OneCycleLR
+from ..random import Generator, manual_seed
+from .argtypes import non_negative_float, positive_float, positive_int
+from .checkpoint import CHECKPOINT_NAME, load_checkpoint, restore_model
+from .config import OPTIMIZERS, SCHEDULERS, TrainConfig, resolve_config
+from .data import DATASETS, Split, load_split
+from .errors import CLIError
+from .evaluate import EVAL_BATCH_SIZE
+from .interrupt import StopRequest
+from .plots import PLOT_NAMES, save_plots
+from .trainer import Trainer
+
+__all__ = ["add_parser", "build_optimizer", "build_scheduler"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "train", help="train a model, with checkpoints, metrics.csv and plots",
+        description="Train a model on MNIST or Fashion-MNIST. Each epoch ends with a score on "
+                    "the test set, a checkpoint and a row of metrics.csv in --out. Ctrl-C saves "
+                    "a checkpoint; --resume continues from it with the same result as a run "
+                    "that was never interrupted. Flags left out take the defaults shown, or on "
+                    "--resume the checkpoint's values.")
+    p.add_argument("--dataset", choices=sorted(DATASETS), help="default: mnist")
+    p.add_argument("--model", choices=sorted(MODELS), help="default: cnn")
+    p.add_argument("--epochs", type=positive_int, metavar="N", help="default: 3")
+    p.add_argument("--batch-size", type=positive_int, metavar="B", help="default: 64")
+    p.add_argument("--lr", type=positive_float, metavar="LR",
+                   help="peak learning rate; default: 0.003 for adam and adamw, 0.05 for sgd")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help="default: adam")
+    p.add_argument("--momentum", type=non_negative_float, metavar="M",
+                   help="SGD momentum; default: 0.9")
+    p.add_argument("--weight-decay", type=non_negative_float, metavar="WD",
+                   help="default: 0.01 for adamw, else 0")
+    p.add_argument("--scheduler", choices=SCHEDULERS,
+                   help="learning-rate schedule over all steps; default: onecycle")
+    p.add_argument("--seed", type=int, metavar="S", help="default: 0")
+    p.add_argument("--limit-train", type=positive_int, metavar="N",
+                   help="train on the first N training images only (quick runs)")
+    p.add_argument("--limit-test", type=positive_int, metavar="N",
+                   help="score on the first N test images only")
+    p.add_argument("--out", metavar="DIR",
+                   help="directory of the run (default: runs/<dataset>-<model>)")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true",
+                       help="continue the run whose checkpoint is in --out")
+    again.add_argument("--overwrite", action="store_true",
+                       help="start a new run even though --out holds a checkpoint, replacing it")
+    p.add_argument("--data-root", metavar="DIR", help="where to look for (and download) data")
+    p.add_argument("--no-download", action="store_true",
+                   help="fail instead of downloading a missing dataset")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bars (they show only on a terminal anyway)")
+    p.set_defaults(run=run)
+
+
+def build_optimizer(config: TrainConfig, params) -> Optimizer:
+    if config.optimizer == "sgd":
+        return SGD(params, lr=config.lr, momentum=config.momentum,
+                   weight_decay=config.weight_decay)
+    optimizer = {"adam": Adam, "adamw": AdamW}[config.optimizer]
+    return optimizer(params, lr=config.lr, weight_decay=config.weight_decay)
+
+
+def build_scheduler(config: TrainConfig, optimizer: Optimizer,
+                    steps_per_epoch: int) -> LRScheduler | None:
+    """The schedule, stepped after every batch."""
+    total_steps = config.epochs * steps_per_epoch
+    if config.scheduler == "onecycle":
+        return OneCycleLR(optimizer, max_lr=config.lr, total_steps=total_steps)
+    if config.scheduler == "cosine":
+        return CosineAnnealingLR(optimizer, T_max=total_steps)
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out or f"runs/{args.dataset or 'mnist'}-{args.model or 'cnn'}")
+    checkpoint_path = out / CHECKPOINT_NAME
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {out} is a file, not a directory; choose another --out")
+    ckpt = None
+    if args.resume:
+        if not checkpoint_path.exists():
+            raise CLIError(f"--resume: {out} holds no {CHECKPOINT_NAME} to resume from; "
+                           "drop --resume to start a new run there")
+        ckpt = load_checkpoint(checkpoint_path)
+        config = resolve_config(args, ckpt["config"])
+    else:
+        if checkpoint_path.exists() and not args.overwrite:
+            raise CLIError(f"{out} already holds a checkpoint ({checkpoint_path}); pass --resume "
+                           "to continue that run, or --overwrite to replace it with a new one, "
+                           "or choose another --out")
+        config = resolve_config(args, None)
+        if args.overwrite:  # the old run's metrics and plots would mislead until replaced
+            for name in ("metrics.csv", "example.png", *PLOT_NAMES):
+                (out / name).unlink(missing_ok=True)
+
+    load = {"mean": config.mean, "std": config.std, "root": args.data_root,
+            "download": not args.no_download}
+    train = load_split(config.dataset, True, limit=config.limit_train, **load)
+    test = load_split(config.dataset, False, limit=config.limit_test, **load)
+    show_progress = False if args.no_progress else None  # None: on a terminal only
+    trainer = _build_trainer(config, train, test, out, ckpt, show_progress)
+    if trainer.done:
+        print(f"{checkpoint_path} has completed all {config.epochs} epochs; nothing to train. "
+              "Pass --overwrite to train anew.")
+        return 0
+    p = trainer.position
+    start = f", resuming at epoch {p.epoch + 1} batch {p.batch}" if ckpt is not None else ""
+    print(f"training {config.describe()} ({len(train.targets)} training and "
+          f"{len(test.targets)} test images), {config.epochs} epochs, {config.optimizer} "
+          f"lr {config.lr:g}, batch {config.batch_size}, seed {config.seed}{start}", flush=True)
+
+    with StopRequest() as stop:
+        finished = trainer.fit(stop)
+    if not finished:
+        p, batches = trainer.position, len(trainer.train_loader)
+        where = (f"in epoch {p.epoch + 1} after batch {p.batch}/{batches}" if p.batch
+                 else f"after epoch {p.epoch}")
+        print(f"ember: interrupted {where}; saved {checkpoint_path}; resume with: "
+              f"ember train --out {shlex.quote(str(out))} --resume", file=sys.stderr)
+        return stop.exit_code
+    _report(trainer, test, args.no_plots)
+    return 0
+
+
+def _build_trainer(config: TrainConfig, train: Split, test: Split, out: Path,
+                   ckpt: dict | None, show_progress: bool | None) -> Trainer:
+    manual_seed(config.seed)
+    if ckpt is None:
+        model = build_model(config.model)
+    else:
+        model = restore_model(ckpt, out / CHECKPOINT_NAME)
+    optimizer = build_optimizer(config, model.parameters())
+    shuffle = Generator().manual_seed(config.seed)
+    train_loader = DataLoader(train.dataset, batch_size=config.batch_size, shuffle=True,
+                              generator=shuffle)
+    test_loader = DataLoader(test.dataset, batch_size=EVAL_BATCH_SIZE)
+    scheduler = build_scheduler(config, optimizer, len(train_loader))
+    trainer = Trainer(config, model, optimizer, scheduler, train_loader, test_loader, shuffle,
+                      out, show_progress)
+    if ckpt is not None:
+        trainer.load_state_dict(ckpt)
+    return trainer
+
+
+def _report(trainer: Trainer, test: Split, no_plots: bool) -> None:
+    out, final = trainer.out, trainer.position.history[-1]
+    seconds = sum(row["seconds"] for row in trainer.position.history)
+    print(f"test accuracy: {final['test_acc']:.2%} after {final['epoch']} epochs "
+          f"({seconds:.1f} s of training)")
+    print(f"checkpoint: {trainer.checkpoint_path}")
+    print(f"metrics:    {out / 'metrics.csv'}")
+    if not no_plots and trainer.last_evaluation is not None:
+        names = DATASETS[trainer.config.dataset].class_names
+        paths = save_plots(out, trainer.position.history, trainer.last_evaluation,
+                           test.images, names)
+        print(f"plots:      {', '.join(str(path) for path in paths)}")
+    example = _save_example(out, test)
+    subject = ("a digit drawn in a paint program" if trainer.config.dataset == "mnist"
+               else "a photo of a garment on a plain background")
+    print(f"predict the class of an image (PNG or JPEG, e.g. {subject}):")
+    print(f"  ember predict {shlex.quote(str(trainer.checkpoint_path))} "
+          f"{shlex.quote(str(example))}")
+
+
+def _save_example(out: Path, test: Split) -> Path:
+    """The first test image, enlarged and drawn dark on light as a user's picture would be."""
+    from PIL import Image
+
+    path = out / "example.png"
+    picture = Image.fromarray(np.ascontiguousarray(255 - test.images[0]))
+    with atomic_path(path) as tmp:
+        picture.resize((112, 112), Image.Resampling.NEAREST).save(tmp)
+    return path
