@@ -20,9 +20,10 @@ $(STAMP): pyproject.toml
 train: $(STAMP)
 	$(VENV)/bin/ember train --dataset mnist --model cnn --epochs 3 --out runs/mnist-cnn
 
+# One BLAS thread per test worker: with two workers on two cores, more threads only contend.
 test: $(STAMP)
 	$(VENV)/bin/ruff check ember tests benchmarks
-	$(VENV)/bin/pytest -n 2 -q -p no:cacheprovider
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/pytest -n 2 -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check ember tests benchmarks
