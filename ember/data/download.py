@@ -75,8 +75,16 @@ def download_url(
                 break  # the mirror serves bad bytes; a resumed file may just have stale ones
         # Next mirror: its copy of the file is the same, so a partial file from this one resumes.
     raise DatasetError(
-        f"could not download {dest.name} into {dest.parent}: " + "; ".join(failures)
-    )
+        f"could not download {dest.name} into {dest.parent}: " + _summary(failures)
+        + ". Without internet, put the files in DIR/<dataset>/ and set EMBER_DATA=DIR")
+
+
+def _summary(failures: list[str]) -> str:
+    """The failures, each distinct one once, with how often it happened."""
+    counts: dict[str, int] = {}
+    for failure in failures:
+        counts[failure] = counts.get(failure, 0) + 1
+    return "; ".join(f if n == 1 else f"{f} ({n} tries)" for f, n in counts.items())
 
 
 def _fetch(url: str, part: Path, timeout: float) -> bool:
