@@ -6,6 +6,8 @@ and the rest flattened into rows (see `as_rows`), so every formula below works o
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..autograd import Function
@@ -57,6 +59,25 @@ def _upstream(g: np.ndarray, reduction: str, divisor) -> np.ndarray:
     return g
 
 
+@functools.lru_cache(maxsize=64)
+def _arange(n: int) -> np.ndarray:
+    rows = np.arange(n)
+    rows.flags.writeable = False
+    return rows
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
+
+
+def _row_sums(a: np.ndarray) -> np.ndarray:
+    """a.sum(axis=1) as one BLAS matrix-vector product: 2x faster for short rows."""
+    return a @ _ones(a.shape[1], a.dtype)
+
+
 class _ClassTargets:
     """Class-index targets of the rows: indices safe to gather with, which rows count (None: all),
     per-row weights (weight[target], 0 when ignored; None: all 1) and the divisor of 'mean'.
@@ -92,17 +113,17 @@ class CrossEntropy(Function):
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean",
                 label_smoothing=0.0):
         z = as_rows(x)
-        # ufunc.reduce directly: ndarray.max/sum add a Python layer that costs as much as the math
+        # ufunc.reduce directly: ndarray.max adds a Python layer that costs as much as the math
         shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
-        rows = np.arange(z.shape[0])
+        rows = _arange(z.shape[0])
         tg = ctx.targets = _ClassTargets(target, weight, ignore_index, z.dtype)
-        loss = -shifted[rows, tg.index]
+        picked = shifted[rows, tg.index]
         smooth = None if not label_smoothing else (
             shifted.sum(axis=1) if weight is None else shifted @ weight)
         e = np.exp(shifted, out=shifted)  # shifted is not needed past this point
-        sumexp = np.add.reduce(e, axis=1)
+        sumexp = _row_sums(e)
         lse = np.log(sumexp)
-        loss += lse
+        loss = lse - picked
         if tg.row_weight is not None:
             loss *= tg.row_weight
         if label_smoothing:
@@ -144,7 +165,7 @@ class NllLoss(Function):
 
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean"):
         z = as_rows(x)
-        rows = np.arange(z.shape[0])
+        rows = _arange(z.shape[0])
         tg = ctx.targets = _ClassTargets(target, weight, ignore_index, z.dtype)
         loss = -z[rows, tg.index]
         if tg.row_weight is not None:
