@@ -33,3 +33,10 @@ def positive_float(text: str) -> float:
 
 def non_negative_float(text: str) -> float:
     return _float(text, lambda v: 0 <= v < float("inf"), "a number >= 0")
+
+
+def add_threads_argument(parser) -> None:
+    parser.add_argument(
+        "--threads", type=positive_int, default=1, metavar="N",
+        help="BLAS threads (default: 1; at these model sizes more threads are no faster and "
+             "often slower, see BENCHMARKS.md)")

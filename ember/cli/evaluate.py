@@ -13,7 +13,7 @@ from .. import nn
 from ..autograd import no_grad
 from ..data import DataLoader
 from ..nn import functional as F
-from .argtypes import positive_int
+from .argtypes import add_threads_argument, positive_int
 from .checkpoint import load_checkpoint, restore_model
 from .data import DATASETS, load_split
 from .progress import progress_bar
@@ -79,6 +79,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", choices=sorted(DATASETS),
                    help="the test set to score on (default: the one the model was trained on)")
     p.add_argument("--data-root", metavar="DIR", help="where to look for the dataset files")
+    add_threads_argument(p)
     p.add_argument("--limit", type=positive_int, metavar="N",
                    help="score the first N test images only")
     p.add_argument("--batch-size", type=positive_int, default=EVAL_BATCH_SIZE, metavar="B")

@@ -8,6 +8,7 @@ conflicting flags), reported as one line ``ember: error: ...`` on stderr; 2 for 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -62,7 +63,8 @@ def _run(argv: list[str]) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return args.run(args)
+        with _blas_threads(getattr(args, "threads", None)):
+            return args.run(args)
     except KeyboardInterrupt:  # a second Ctrl-C, or one outside the training loop
         print("ember: interrupted", file=sys.stderr)
         return 130
@@ -75,3 +77,12 @@ def _run(argv: list[str]) -> int:
         where = f"{e.filename}: " if e.filename else ""
         print(f"ember: error: {where}{e.strerror or e}", file=sys.stderr)
         return 1
+
+
+def _blas_threads(threads: int | None):
+    """Limit BLAS to `threads` threads while a command runs (no limit when None)."""
+    if threads is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads, user_api="blas")

@@ -20,7 +20,7 @@ from ..models import MODELS, build_model
 from ..optim import SGD, Adam, AdamW, Optimizer
 from ..optim.lr_scheduler import CosineAnnealingLR, LRScheduler, OneCycleLR
 from ..random import Generator, manual_seed
-from .argtypes import non_negative_float, positive_float, positive_int
+from .argtypes import add_threads_argument, non_negative_float, positive_float, positive_int
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, restore_model
 from .config import OPTIMIZERS, SCHEDULERS, TrainConfig, resolve_config
 from .data import DATASETS, Split, load_split
@@ -70,6 +70,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-download", action="store_true",
                    help="fail instead of downloading a missing dataset")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    add_threads_argument(p)
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bars (they show only on a terminal anyway)")
     p.set_defaults(run=run)

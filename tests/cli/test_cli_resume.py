@@ -167,3 +167,24 @@ def test_more_epochs_for_a_run_without_schedule(cli, tmp_path):
     assert result.code == 0 and "resuming at epoch 2 batch 0" in result.out
     assert cli("train", *flags, "--epochs", "2", "--out", tmp_path / "two").code == 0
     assert_matches(tmp_path / "two", tmp_path / "extended")
+
+
+def test_threads_apply_to_the_run_and_are_not_part_of_its_settings(cli, tmp_path, monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    original = Trainer._train_step
+
+    def step(self, x, y):
+        seen.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+        return original(self, x, y)
+
+    monkeypatch.setattr(Trainer, "_train_step", step)
+    flags = ["--model", "mlp", "--limit-train", "128", "--limit-test", "50", "--no-plots",
+             "--no-progress", "--epochs", "1", "--out", tmp_path]
+    assert cli("train", *flags, "--threads", "2").code == 0
+    assert seen and all(threads == {2} for threads in seen)
+    seen.clear()
+    # A different --threads on resume is not a conflicting setting.
+    assert cli("train", "--out", tmp_path, "--resume", "--epochs", "1", "--threads", "1",
+               "--no-progress").code == 0
