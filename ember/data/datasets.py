@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import operator
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -154,8 +153,7 @@ class MNIST(Dataset):
         target = self.download_dir()
         for filename, md5 in self.resources:
             if not (target / filename).exists():
-                # torchvision announces its downloads too; stderr keeps stdout for results.
-                print(f"Downloading {filename} into {target}", file=sys.stderr)
+                print(f"Downloading {filename} into {target}", flush=True)  # as torchvision does
                 download_url(
                     [mirror + filename for mirror in self.mirrors],
                     target / filename,
