@@ -4,6 +4,8 @@ grad modes, autograd.grad, custom Functions, gradcheck and detect_anomaly."""
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import weakref
 
 import numpy as np
@@ -369,3 +371,19 @@ def test_function_returning_one_array_for_two_inputs_gives_each_leaf_its_own():
     assert not np.shares_memory(a.grad.data, b.grad.data)
     a.grad.data += 1
     np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+
+
+def test_inf_and_nan_arithmetic_is_silent_as_in_pytorch():
+    # A fresh interpreter: pytest's own warning capture would override ember's filter.
+    code = ("import ember, numpy as np\n"
+            "x = ember.tensor([0.0, 1.0], requires_grad=True)\n"
+            "y = (1 / x).sum() + x.log().sum()\n"
+            "y.backward()\n"
+            "assert np.isnan(y.item()) and np.isnan(x.grad.data[0])\n"
+            "np.log(np.zeros(1))  # NumPy's own calls still warn\n")
+    result = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", code],
+                            capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+    # Only the last line, NumPy's own call, turned into an error.
+    assert 'File "<string>", line 6' in result.stderr, result.stderr
+    assert "RuntimeWarning: divide by zero encountered in log" in result.stderr

@@ -1,6 +1,12 @@
 """Primitive ops: one Function per op, its NumPy forward and backward side by side."""
 
+import warnings
+
 from .elementwise import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .movement import *  # noqa: F403
 from .reduction import *  # noqa: F403
+
+# PyTorch computes inf and nan silently (detect_anomaly is the way to catch them); NumPy warns.
+# The filter covers only warnings raised in ember's modules; NumPy's error state is untouched.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.")
