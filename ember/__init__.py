@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from . import autograd, methods  # noqa: F401 - methods binds Tensor's methods and operators
+from . import _allocator, autograd, methods  # noqa: F401 - methods binds Tensor's methods
 from .autograd import (
     enable_grad,
     inference_mode,
