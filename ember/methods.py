@@ -45,7 +45,7 @@ Tensor.__rtruediv__ = _reflected(F.div)
 Tensor.__floordiv__ = lambda self, other: F.div(self, other, rounding_mode="floor")
 Tensor.__pow__ = F.pow
 Tensor.__rpow__ = _reflected(F.pow)
-Tensor.__matmul__ = F.matmul
+Tensor.__matmul__ = binary_operator(ops.MatMul, F.matmul)
 Tensor.__rmatmul__ = _reflected(F.matmul)
 Tensor.__neg__ = F.neg
 Tensor.__pos__ = lambda self: self

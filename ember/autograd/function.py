@@ -108,8 +108,8 @@ def binary_operator(op: type[Function], general: Callable, float_only: bool = Fa
         ctx = _new(op)
         try:
             out = forward(ctx, self.data, other.data)
-        except (ValueError, IndexError) as e:
-            raise _op_error(op, (self, other), e) from None
+        except (ValueError, IndexError):
+            return general(self, other)  # which raises the op's own, clear error
         if out.__class__ is not _ndarray:
             out = np.asarray(out)
         t = _new(_Tensor)
