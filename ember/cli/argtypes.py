@@ -38,5 +38,5 @@ def non_negative_float(text: str) -> float:
 def add_threads_argument(parser) -> None:
     parser.add_argument(
         "--threads", type=positive_int, default=1, metavar="N",
-        help="BLAS threads (default: 1; at these model sizes more threads are no faster and "
-             "often slower, see BENCHMARKS.md)")
+        help="BLAS threads (default: 1; more help the CNN on an idle machine, but make small "
+             "steps erratic and busy machines much slower; see BENCHMARKS.md)")
