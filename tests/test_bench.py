@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import math
@@ -28,7 +27,17 @@ EXPECTED_ROWS = [
     "mlp_train/b32", "mlp_train/b128", "mlp_train/b512", "cnn_train/b64",
     "overhead/fwd", "overhead/fwd_bwd",
 ]
-HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+
+def _torch_imports() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+HAS_TORCH = _torch_imports()
 LIBS = ["ember", "numpy", "torch"] if HAS_TORCH else ["ember", "numpy"]
 
 

@@ -34,9 +34,6 @@ def restore_env(saved: dict[str, str | None]) -> None:
             os.environ[var] = value
 
 
-def torch_available() -> bool:
-    return importlib.util.find_spec("torch") is not None
-
 
 @contextlib.contextmanager
 def pinned_threads(threads: int, with_torch: bool) -> Iterator[ModuleType | None]:
@@ -47,7 +44,7 @@ def pinned_threads(threads: int, with_torch: bool) -> Iterator[ModuleType | None
     later, torch's OpenMP and MKL among them.
     """
     saved = set_thread_env(threads)
-    torch = importlib.import_module("torch") if with_torch and torch_available() else None
+    torch = _import_torch() if with_torch else None
     torch_threads = None
     if torch is not None:
         torch_threads = torch.get_num_threads()
@@ -59,6 +56,13 @@ def pinned_threads(threads: int, with_torch: bool) -> Iterator[ModuleType | None
         if torch is not None:
             torch.set_num_threads(torch_threads)
         restore_env(saved)
+
+
+def _import_torch() -> ModuleType | None:
+    try:
+        return importlib.import_module("torch")
+    except ImportError:  # not installed, or broken: the table says PyTorch is missing
+        return None
 
 
 def _threadpool_limits(threads: int):
