@@ -1,5 +1,7 @@
-"""`python -m ember.bench`: see ember.bench.main."""
+"""`python -m ember.bench`: the same as `ember bench` (and its handling of a closed pipe)."""
 
-from ember.bench import main
+import sys
 
-raise SystemExit(main())
+from ember.cli.main import main
+
+raise SystemExit(main(["bench", *sys.argv[1:]]))
