@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..tensor import Tensor
 
 
@@ -32,3 +33,9 @@ class Parameter(Tensor):
             copied.grad = Tensor(self.grad.data.copy())
         memo[id(self)] = copied
         return copied
+
+
+def empty_parameter(shape: tuple, dtype=None) -> Parameter:
+    """An uninitialised Parameter of the given dtype (default float32), for layers to fill."""
+    np_dtype = _dt.to_np(dtype) if dtype is not None else _dt.default_float.np
+    return Parameter(np.empty(shape, dtype=np_dtype))

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ... import dtypes as _dt
 from ...tensor import Tensor
 from ...tensor import device as _device
 from .. import init
 from ..conv_functional import PADDING_MODES, IntPair, conv2d_checked, pair
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import empty_parameter
 
 
 class Conv2d(Module):
@@ -55,11 +52,10 @@ class Conv2d(Module):
             self.padding = pair(padding, "padding", "Conv2d", 0)
         self.groups = groups
         self.padding_mode = padding_mode
-        np_dtype = _dt.to_np(dtype) if dtype is not None else _dt.default_float.np
         shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(np.empty(shape, dtype=np_dtype))
+        self.weight = empty_parameter(shape, dtype)
         if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=np_dtype))
+            self.bias = empty_parameter((out_channels,), dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from ... import dtypes as _dt
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
-
-
-def _empty_parameter(shape: tuple, dtype) -> Parameter:
-    np_dtype = _dt.to_np(dtype) if dtype is not None else _dt.default_float.np
-    return Parameter(np.empty(shape, dtype=np_dtype))
+from ..parameter import empty_parameter
 
 
 class Identity(Module):
@@ -37,9 +29,9 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = _empty_parameter((out_features, in_features), dtype)
+        self.weight = empty_parameter((out_features, in_features), dtype)
         if bias:
-            self.bias = _empty_parameter((out_features,), dtype)
+            self.bias = empty_parameter((out_features,), dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
