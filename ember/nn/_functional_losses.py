@@ -171,13 +171,18 @@ def _binary_checks(input: Tensor, target: Tensor, weight: Tensor | None, op: str
     if target.data.shape != input.data.shape:
         raise ValueError(f"{op}: Target size {_shape(target)} must be the same as input size "
                          f"{_shape(input)}")
-    if weight is not None:
-        try:
-            np.broadcast_shapes(weight.data.shape, input.data.shape)
-        except ValueError:
-            raise RuntimeError(f"{op}: weight of shape {_shape(weight)} cannot be broadcast to "
-                               f"the input's shape {_shape(input)}") from None
+    _check_broadcasts_to(weight, "weight", input, op)
     return dtype
+
+
+def _check_broadcasts_to(t: Tensor | None, name: str, input: Tensor, op: str) -> None:
+    if t is None:
+        return
+    try:
+        np.broadcast_shapes(t.data.shape, input.data.shape)
+    except ValueError:
+        raise RuntimeError(f"{op}: {name} of shape {_shape(t)} cannot be broadcast to the "
+                           f"input's shape {_shape(input)}") from None
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -203,12 +208,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     op = "binary_cross_entropy_with_logits"
     reduction = _reduction(size_average, reduce, reduction, op)
     dtype = _binary_checks(input, target, weight, op)
-    if pos_weight is not None:
-        try:
-            np.broadcast_shapes(pos_weight.data.shape, input.data.shape)
-        except ValueError:
-            raise RuntimeError(f"{op}: pos_weight of shape {_shape(pos_weight)} cannot be "
-                               f"broadcast to the input's shape {_shape(input)}") from None
+    _check_broadcasts_to(pos_weight, "pos_weight", input, op)
     return BceWithLogitsLoss.apply(
         input, _as_dtype(target, dtype), reduction=reduction,
         weight=_weight_array(weight, dtype, None, "weight", op),
