@@ -30,7 +30,7 @@ def _wrap_dim(dim: int, ndim: int) -> int:
 
 
 def _float_only(input: Tensor, op: str) -> None:
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(
             f"{op}(): could not infer output dtype. Input dtype must be either a floating "
             f"point or complex dtype. Got: {input.dtype.name.capitalize()}")
@@ -38,4 +38,4 @@ def _float_only(input: Tensor, op: str) -> None:
 
 def _float_input(input: Tensor) -> Tensor:
     """Integer inputs of float-valued functions (exp, sqrt, ...) become float32, as in PyTorch."""
-    return input if input.data.dtype.kind == "f" else input.float()
+    return input if input._data.dtype.kind == "f" else input.float()

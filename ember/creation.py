@@ -27,7 +27,7 @@ def _infer_np_dtype(data) -> np.dtype:
 
 def _unwrap(data):
     if isinstance(data, Tensor):
-        return data.data
+        return data._data
     if isinstance(data, (list, tuple)) and builtins.any(isinstance(x, Tensor) for x in data):
         return np.stack([np.asarray(_unwrap(x)) for x in data])
     return data
@@ -102,7 +102,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
 
 
 def _like(input: Tensor, dtype) -> tuple:
-    return input.data.shape, (_dt.to_np(dtype) if dtype is not None else input.data.dtype)
+    return input._data.shape, (_dt.to_np(dtype) if dtype is not None else input._data.dtype)
 
 
 def zeros_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -153,11 +153,11 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = 
 
 
 def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return rand(input.data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return randn(input.data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randn(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
@@ -177,8 +177,8 @@ def randperm(n: int, generator=None, dtype=None, device=None,
 
 def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, requires_grad=False):
     """normal(mean, std, size) with floats, or element-wise with tensor mean and/or std."""
-    mean_arr = mean.data if isinstance(mean, Tensor) else mean
-    std_arr = std.data if isinstance(std, Tensor) else std
+    mean_arr = mean._data if isinstance(mean, Tensor) else mean
+    std_arr = std._data if isinstance(std, Tensor) else std
     if size is None:
         size = np.broadcast_shapes(np.shape(mean_arr), np.shape(std_arr))
     if isinstance(mean, Tensor) or isinstance(std, Tensor):

@@ -27,7 +27,7 @@ def add(input, other, *, alpha=1) -> Tensor:
 
 
 def _is_bool(x) -> bool:
-    return x.__class__ is bool or isinstance(x, Tensor) and x.data.dtype.kind == "b"
+    return x.__class__ is bool or isinstance(x, Tensor) and x._data.dtype.kind == "b"
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
@@ -47,7 +47,7 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode is None:
         return ops.Div.apply(a, b)
     rounder = {"floor": np.floor_divide, "trunc": lambda x, y: np.trunc(x / y)}[rounding_mode]
-    return _make(np.asarray(rounder(a.data, b.data)).astype(a.data.dtype, copy=False), None)
+    return _make(np.asarray(rounder(a._data, b._data)).astype(a._data.dtype, copy=False), None)
 
 
 true_divide = divide = div
@@ -117,7 +117,7 @@ def clamp(input, min=None, max=None) -> Tensor:  # noqa: A002
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input if min is None else maximum(input, min)
         return out if max is None else minimum(out, max)
-    if input.data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+    if input._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         input = input.float()  # float bounds make an integer tensor float32, as in PyTorch
     return ops.Clamp.apply(input, min=min, max=max)
 
@@ -134,7 +134,7 @@ def minimum(input, other) -> Tensor:
 
 
 def where(condition, input, other) -> Tensor:
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {cond.dtype}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
@@ -165,11 +165,11 @@ ceil = _piecewise_constant(np.ceil)
 def _compare(ufunc, input, other) -> Tensor:
     a, b = binary_operands(input, other)
     try:
-        return _make(np.asarray(ufunc(a.data, b.data)), None)
+        return _make(np.asarray(ufunc(a._data, b._data)), None)
     except ValueError as e:
         raise RuntimeError(
-            f"{ufunc.__name__}: {e} (input shapes {tuple(a.data.shape)} and "
-            f"{tuple(b.data.shape)})") from None
+            f"{ufunc.__name__}: {e} (input shapes {tuple(a._data.shape)} and "
+            f"{tuple(b._data.shape)})") from None
 
 
 def eq(input, other) -> Tensor:
@@ -197,36 +197,36 @@ def ge(input, other) -> Tensor:
 
 
 def equal(input, other) -> bool:
-    return input.data.shape == other.data.shape and bool((input.data == other.data).all())
+    return input._data.shape == other._data.shape and bool((input._data == other._data).all())
 
 
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-    return bool(np.allclose(input.data, other.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isnan(input) -> Tensor:
-    return _make(np.isnan(input.data), None)
+    return _make(np.isnan(input._data), None)
 
 
 def isfinite(input) -> Tensor:
-    return _make(np.isfinite(input.data), None)
+    return _make(np.isfinite(input._data), None)
 
 
 def isinf(input) -> Tensor:
-    return _make(np.isinf(input.data), None)
+    return _make(np.isinf(input._data), None)
 
 
 # ---- matrix products -------------------------------------------------------------------
 def matmul(input, other) -> Tensor:
     a, b = binary_operands(input, other)
-    if a.data.ndim == 0 or b.data.ndim == 0:
+    if a._data.ndim == 0 or b._data.ndim == 0:
         raise RuntimeError(
             f"matmul: both arguments need at least 1 dimension, got shapes "
-            f"{tuple(a.data.shape)} and {tuple(b.data.shape)}")
+            f"{tuple(a._data.shape)} and {tuple(b._data.shape)}")
     try:
         return ops.MatMul.apply(a, b)
     except RuntimeError:
-        why = _matmul_mismatch(a.data.shape, b.data.shape)
+        why = _matmul_mismatch(a._data.shape, b._data.shape)
         if why is None:
             raise
         raise RuntimeError(why) from None

@@ -24,7 +24,7 @@ _METHODS = (
 for _name in _METHODS:
     setattr(Tensor, _name, getattr(F, _name))
 Tensor.view = F.reshape
-Tensor.view_as = lambda self, other: F.reshape(self, other.data.shape)
+Tensor.view_as = lambda self, other: F.reshape(self, other._data.shape)
 Tensor.reshape_as = Tensor.view_as
 Tensor.negative = F.neg
 Tensor.greater, Tensor.less, Tensor.greater_equal, Tensor.less_equal = F.gt, F.lt, F.ge, F.le
@@ -73,9 +73,9 @@ Tensor.__ge__ = _comparison(F.ge)
 def _logical(ufunc):
     def op(self, other):
         a, b = binary_operands(self, other)
-        if a.data.dtype.kind not in "biu":
+        if a._data.dtype.kind not in "biu":
             raise TypeError(f"{ufunc.__name__}: only integer and bool tensors, got {a.dtype}")
-        return Tensor(ufunc(a.data, b.data))
+        return Tensor(ufunc(a._data, b._data))
 
     return op
 
@@ -83,12 +83,12 @@ def _logical(ufunc):
 Tensor.__and__ = Tensor.__rand__ = _logical(np.bitwise_and)
 Tensor.__or__ = Tensor.__ror__ = _logical(np.bitwise_or)
 Tensor.__xor__ = Tensor.__rxor__ = _logical(np.bitwise_xor)
-Tensor.__invert__ = lambda self: Tensor(np.invert(self.data))
-Tensor.logical_not = lambda self: Tensor(np.logical_not(self.data))
+Tensor.__invert__ = lambda self: Tensor(np.invert(self._data))
+Tensor.logical_not = lambda self: Tensor(np.logical_not(self._data))
 
 
 def _new_full(self, size, fill_value, dtype=None, requires_grad=False) -> Tensor:
-    np_dtype = self.data.dtype if dtype is None else to_np(dtype)
+    np_dtype = self._data.dtype if dtype is None else to_np(dtype)
     return Tensor(np.full(tuple(size), fill_value, np_dtype)).requires_grad_(requires_grad)
 
 
@@ -102,21 +102,21 @@ Tensor.new_ones = lambda self, *size, **kw: _new_full(self, _sizes(size), 1, **k
 Tensor.new_empty = Tensor.new_zeros
 Tensor.new_tensor = lambda self, data, dtype=None, requires_grad=False: tensor(
     data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
-Tensor.type_as = lambda self, other: self.type(other.data.dtype)
+Tensor.type_as = lambda self, other: self.type(other._data.dtype)
 
 
 # ---- in-place updates (optimizers, initialisers) --------------------------------------
 def _inplace(name: str, ufunc):
     def method(self, other, **kwargs):
         _check_inplace(self, name)
-        value = other.data if isinstance(other, Tensor) else other
+        value = other._data if isinstance(other, Tensor) else other
         alpha = kwargs.get("alpha", 1)
         if alpha != 1:
             value = value * alpha
         try:
-            ufunc(self.data, value, out=self.data, casting="same_kind")
+            ufunc(self._data, value, out=self._data, casting="same_kind")
         except (ValueError, TypeError) as e:
-            raise RuntimeError(f"{name}: {e} (tensor shape {tuple(self.data.shape)})") from None
+            raise RuntimeError(f"{name}: {e} (tensor shape {tuple(self._data.shape)})") from None
         return self
 
     method.__name__ = name
@@ -139,17 +139,17 @@ def zero_(self: Tensor) -> Tensor:
 
 def fill_(self: Tensor, value) -> Tensor:
     _check_inplace(self, "fill_")
-    self.data[...] = value.item() if isinstance(value, Tensor) else value
+    self._data[...] = value.item() if isinstance(value, Tensor) else value
     return self
 
 
 def copy_(self: Tensor, src) -> Tensor:
     _check_inplace(self, "copy_")
-    src = src.data if isinstance(src, Tensor) else np.asarray(src)
+    src = src._data if isinstance(src, Tensor) else np.asarray(src)
     try:
-        np.copyto(self.data, np.broadcast_to(src, self.data.shape), casting="unsafe")
+        np.copyto(self._data, np.broadcast_to(src, self._data.shape), casting="unsafe")
     except ValueError as e:
-        raise RuntimeError(f"copy_: {e} (destination shape {tuple(self.data.shape)}, source "
+        raise RuntimeError(f"copy_: {e} (destination shape {tuple(self._data.shape)}, source "
                            f"shape {tuple(src.shape)})") from None
     return self
 
@@ -157,7 +157,7 @@ def copy_(self: Tensor, src) -> Tensor:
 def clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     _check_inplace(self, "clamp_")
     try:
-        np.clip(self.data, min, max, out=self.data)
+        np.clip(self._data, min, max, out=self._data)
     except TypeError as e:  # e.g. float bounds on an integer tensor
         raise RuntimeError(f"clamp_: {e} (tensor dtype {self.dtype})") from None
     return self

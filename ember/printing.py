@@ -102,7 +102,7 @@ def _add_suffixes(text: str, suffixes: list[str], indent: int) -> str:
 
 
 def tensor_repr(t) -> str:
-    data = t.data
+    data = t._data
     prefix = "tensor("
     suffixes = []
     if data.size == 0:

@@ -64,15 +64,15 @@ def _constant(value, dt: np.dtype) -> Tensor:
 
 
 def _as_dtype(t: Tensor, dt: np.dtype) -> Tensor:
-    return t if t.data.dtype == dt else t.type(dt)
+    return t if t._data.dtype == dt else t.type(dt)
 
 
 def binary_operands(a, b, true_division: bool = False) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of one dtype; either may be a Python scalar or an array."""
     a_is_t, b_is_t = a.__class__ is Tensor or isinstance(a, Tensor), isinstance(b, Tensor)
     if a_is_t and b_is_t:
-        if a.data.dtype is not b.data.dtype:
-            dt = result_dtype(a.data, b.data)
+        if a._data.dtype is not b._data.dtype:
+            dt = result_dtype(a._data, b._data)
             a, b = _as_dtype(a, dt), _as_dtype(b, dt)
     elif a_is_t or b_is_t:
         t, other = (a, b) if a_is_t else (b, a)
@@ -80,11 +80,11 @@ def binary_operands(a, b, true_division: bool = False) -> tuple[Tensor, Tensor]:
             other = _make(other, None)
             return binary_operands(a if a_is_t else other, other if a_is_t else b, true_division)
         try:
-            cls = other.__class__
-            if cls is float and t.data.dtype.kind == "f" or cls is int and t.data.dtype.kind != "b":
-                dt = t.data.dtype  # the common cases, without the numbers ABCs
+            cls, own = other.__class__, t._data.dtype
+            if cls is float and own.kind == "f" or cls is int and own.kind != "b":
+                dt = own  # the common cases, without the numbers ABCs
             else:
-                dt = _scalar_dtype(t.data.dtype, other)
+                dt = _scalar_dtype(own, other)
         except TypeError:
             raise TypeError(f"unsupported operand type(s) for a Tensor op: "
                             f"'{type(a).__name__}' and '{type(b).__name__}'") from None
@@ -94,7 +94,7 @@ def binary_operands(a, b, true_division: bool = False) -> tuple[Tensor, Tensor]:
     else:
         raise TypeError(f"expected a Tensor operand, got '{type(a).__name__}' and "
                         f"'{type(b).__name__}'")
-    if true_division and a.data.dtype.kind != "f":
+    if true_division and a._data.dtype.kind != "f":
         a, b = a.float(), b.float()
     return a, b
 
@@ -106,8 +106,8 @@ def cast_all(tensors) -> list[Tensor]:
         if not isinstance(t, Tensor):
             raise TypeError(f"expected a sequence of Tensors, got an element of type "
                             f"'{type(t).__name__}'")
-    dt = tensors[0].data.dtype
+    dt = tensors[0]._data.dtype
     for t in tensors[1:]:
-        if t.data.dtype != dt:
-            dt = result_dtype(np.empty((1,), dt), t.data)
+        if t._data.dtype != dt:
+            dt = result_dtype(np.empty((1,), dt), t._data)
     return [_as_dtype(t, dt) for t in tensors]

@@ -18,7 +18,7 @@ values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:  # noqa: A001
     if dtype is not None:
         input = input.to(dtype)
-    elif input.data.dtype.kind in "biu":
+    elif input._data.dtype.kind in "biu":
         input = input.long()
     return ops.Sum.apply(input, axis=_reduced_axes(dim), keepdim=keepdim)
 
@@ -33,13 +33,13 @@ def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
 def _extremum(input, dim, keepdim, largest: bool, name: str):
     if isinstance(dim, Tensor):  # torch.max(a, b) is maximum
         return (elementwise.maximum if largest else elementwise.minimum)(input, dim)
-    if input.data.size == 0:
+    if input._data.size == 0:
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
                            "== 0. Specify the reduction dim with the 'dim' argument.")
     if dim is None:
         return ops.Amax.apply(input, axis=None, keepdim=False, largest=largest)
     values = ops.MaxDim.apply(input, axis=dim, keepdim=keepdim, largest=largest)
-    idx = (np.argmax if largest else np.argmin)(input.data, axis=dim, keepdims=keepdim)
+    idx = (np.argmax if largest else np.argmin)(input._data, axis=dim, keepdims=keepdim)
     return values_indices(values, _make(np.asarray(idx, dtype=np.int64), None))
 
 
@@ -68,14 +68,14 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Te
     axis = _reduced_axes(dim)
     means = mean(input, axis, keepdim=True)
     centered = input - means
-    n = input.data.size // builtins.max(means.data.size, 1)
+    n = input._data.size // builtins.max(means._data.size, 1)
     return sum(centered * centered, axis, keepdim=keepdim) / builtins.max(n - correction, 0)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
     v = var(input, dim, unbiased, keepdim, correction=correction)
     # As in PyTorch, zero variance gets a zero gradient (not sqrt's Inf times 0, a NaN).
-    nonzero = v.data != 0
+    nonzero = v._data != 0
     where = elementwise.where
     return where(nonzero, elementwise.sqrt(where(nonzero, v, 1.0)), 0.0)
 
@@ -106,16 +106,16 @@ def norm(input, p="fro", dim=None, keepdim=False) -> Tensor:
 
 
 def argsort(input, dim=-1, descending=False) -> Tensor:
-    order = np.argsort(-input.data if descending else input.data, axis=dim, kind="stable")
+    order = np.argsort(-input._data if descending else input._data, axis=dim, kind="stable")
     return _make(order.astype(np.int64, copy=False), None)
 
 
 def _arg(fn, input, dim, keepdim) -> Tensor:
     if dim is None:
-        out = np.asarray(fn(input.data.reshape(-1)))
-        return _make(out.reshape((1,) * input.data.ndim) if keepdim else out, None)
-    axis = _wrap_dim(dim, input.data.ndim)
-    return _make(np.asarray(fn(input.data, axis=axis, keepdims=keepdim), dtype=np.int64), None)
+        out = np.asarray(fn(input._data.reshape(-1)))
+        return _make(out.reshape((1,) * input._data.ndim) if keepdim else out, None)
+    axis = _wrap_dim(dim, input._data.ndim)
+    return _make(np.asarray(fn(input._data, axis=axis, keepdims=keepdim), dtype=np.int64), None)
 
 
 def argmax(input, dim=None, keepdim=False) -> Tensor:
@@ -127,11 +127,11 @@ def argmin(input, dim=None, keepdim=False) -> Tensor:
 
 
 def all(input, dim=None, keepdim=False) -> Tensor:  # noqa: A001
-    return _make(np.asarray(np.all(input.data, axis=_axes(dim), keepdims=keepdim)), None)
+    return _make(np.asarray(np.all(input._data, axis=_axes(dim), keepdims=keepdim)), None)
 
 
 def any(input, dim=None, keepdim=False) -> Tensor:  # noqa: A001
-    return _make(np.asarray(np.any(input.data, axis=_axes(dim), keepdims=keepdim)), None)
+    return _make(np.asarray(np.any(input._data, axis=_axes(dim), keepdims=keepdim)), None)
 
 
 __all__ = [name for name, obj in list(globals().items())

@@ -125,7 +125,7 @@ def _encode(obj: Any, path: tuple, arrays: dict[str, np.ndarray], active: set[in
         name = _unique_name(path, arrays)
         # safetensors writes the raw buffer, so a transposed or sliced view must be made contiguous
         # (copying only then; np.ascontiguousarray would also turn 0-d arrays into 1-d ones)
-        arrays[name] = np.asarray(obj.data, order="C")
+        arrays[name] = np.asarray(obj._data, order="C")
         return {"tensor": name}
     if not isinstance(obj, (dict, list, tuple)):
         raise TypeError(

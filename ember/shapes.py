@@ -22,13 +22,13 @@ def _shape_arg(shape) -> tuple:
 
 def reshape(input, *shape) -> Tensor:
     shape = _shape_arg(shape)
-    if shape == input.data.shape:
+    if shape == input._data.shape:
         return input
     return ops.Reshape.apply(input, shape=shape)
 
 
 def flatten(input, start_dim=0, end_dim=-1) -> Tensor:
-    shape = input.data.shape
+    shape = input._data.shape
     if not shape:
         return reshape(input, 1)
     start, end = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
@@ -39,7 +39,7 @@ def flatten(input, start_dim=0, end_dim=-1) -> Tensor:
 
 
 def squeeze(input, dim=None) -> Tensor:
-    shape = input.data.shape
+    shape = input._data.shape
     if dim is None:
         dims = {i for i, n in enumerate(shape) if n == 1}
     else:
@@ -49,26 +49,26 @@ def squeeze(input, dim=None) -> Tensor:
 
 
 def unsqueeze(input, dim) -> Tensor:
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     if not -ndim - 1 <= dim <= ndim:
         raise IndexError(f"unsqueeze: dim {dim} out of range for a tensor of {ndim} dims "
                          f"(expected to be in range of [{-ndim - 1}, {ndim}])")
-    shape = list(input.data.shape)
+    shape = list(input._data.shape)
     shape.insert(dim % (ndim + 1), 1)
     return reshape(input, tuple(shape))
 
 
 def permute(input, *dims) -> Tensor:
     dims = _shape_arg(dims)
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     if sorted(d % builtins.max(ndim, 1) for d in dims) != list(range(ndim)):
         raise RuntimeError(f"permute: dims {dims} are not a permutation of the {ndim} dims of "
-                           f"a tensor of shape {tuple(input.data.shape)}")
+                           f"a tensor of shape {tuple(input._data.shape)}")
     return ops.Permute.apply(input, dims=tuple(d % builtins.max(ndim, 1) for d in dims))
 
 
 def transpose(input, dim0, dim1) -> Tensor:
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     dim0, dim1 = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
     dims = list(range(ndim))
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
@@ -79,15 +79,15 @@ swapaxes = swapdims = transpose
 
 
 def t(input) -> Tensor:
-    if input.data.ndim > 2:
+    if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                           f"{input.data.ndim}D")
-    return input if input.data.ndim < 2 else transpose(input, 0, 1)
+                           f"{input._data.ndim}D")
+    return input if input._data.ndim < 2 else transpose(input, 0, 1)
 
 
 def expand(input, *sizes) -> Tensor:
     sizes = _shape_arg(sizes)
-    shape = input.data.shape
+    shape = input._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
@@ -104,7 +104,7 @@ def broadcast_to(input, shape) -> Tensor:
 
 
 def expand_as(input, other) -> Tensor:
-    return expand(input, other.data.shape)
+    return expand(input, other._data.shape)
 
 
 def flip(input, dims) -> Tensor:
@@ -127,8 +127,8 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 
 def split(tensor, split_size_or_sections, dim=0) -> tuple[Tensor, ...]:
-    dim = _wrap_dim(dim, tensor.data.ndim)
-    n = tensor.data.shape[dim]
+    dim = _wrap_dim(dim, tensor._data.ndim)
+    n = tensor._data.shape[dim]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
         if step <= 0 and n > 0:
@@ -147,16 +147,16 @@ def split(tensor, split_size_or_sections, dim=0) -> tuple[Tensor, ...]:
 
 
 def chunk(input, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-    return split(input, math.ceil(input.data.shape[dim] / chunks), dim)
+    return split(input, math.ceil(input._data.shape[dim] / chunks), dim)
 
 
 def unbind(input, dim=0) -> tuple[Tensor, ...]:
-    lead = (slice(None),) * (dim % input.data.ndim)
-    return tuple(input[lead + (i,)] for i in range(input.data.shape[dim]))
+    lead = (slice(None),) * (dim % input._data.ndim)
+    return tuple(input[lead + (i,)] for i in range(input._data.shape[dim]))
 
 
 def narrow(input, dim, start, length) -> Tensor:
-    lead = (slice(None),) * (dim % input.data.ndim)
+    lead = (slice(None),) * (dim % input._data.ndim)
     return input[lead + (slice(start, start + length),)]
 
 
@@ -164,19 +164,19 @@ def pad(input, pad: Sequence[int], mode: str = "constant", value: float | None =
     """F.pad: `pad` lists (left, right) pairs starting from the last dim, as in PyTorch."""
     if mode != "constant":
         raise NotImplementedError(f"pad: mode {mode!r} is not supported; only 'constant'")
-    if len(pad) % 2 or len(pad) // 2 > input.data.ndim:
+    if len(pad) % 2 or len(pad) // 2 > input._data.ndim:
         raise RuntimeError(f"pad: padding length {len(pad)} must be even and at most twice the "
-                           f"number of dims of a tensor of shape {tuple(input.data.shape)}")
+                           f"number of dims of a tensor of shape {tuple(input._data.shape)}")
     if builtins.min(pad, default=0) < 0:
         raise NotImplementedError("pad: negative padding is not supported")
-    widths = [(0, 0)] * input.data.ndim
+    widths = [(0, 0)] * input._data.ndim
     for i in range(len(pad) // 2):
         widths[-1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     return ops.Pad.apply(input, widths=tuple(widths), value=0.0 if value is None else value)
 
 
 def numel(input) -> int:
-    return input.data.size
+    return input._data.size
 
 
 __all__ = [name for name, obj in list(globals().items())

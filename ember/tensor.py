@@ -56,7 +56,7 @@ _CPU = device("cpu")
 def _make(data: np.ndarray, grad_fn) -> Tensor:
     """Wrap an array without checks or copies (the hot path of every op)."""
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t.grad = None
     t.grad_fn = grad_fn
     t.requires_grad = grad_fn is not None
@@ -67,7 +67,7 @@ _new = object.__new__
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "grad_fn", "requires_grad", "__weakref__")
+    __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "__weakref__")
     __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators
 
     def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
@@ -78,7 +78,7 @@ class Tensor:
             data = _to_array(data, dtype or _dt.default_float)
         elif dtype is not None:
             data = _to_array(data, dtype)
-        self.data = data
+        self._data = data
         self.grad = None
         self.grad_fn = None
         self.requires_grad = False
@@ -89,31 +89,39 @@ class Tensor:
 
     # ---- properties ---------------------------------------------------------------------
     @property
+    def data(self):
+        return self._data
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = value._data if isinstance(value, Tensor) else value
+
+    @property
     def shape(self) -> Size:
-        return Size(self.data.shape)
+        return Size(self._data.shape)
 
     def size(self, dim: int | None = None):
-        return Size(self.data.shape) if dim is None else self.data.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     @property
     def dtype(self) -> _dt.dtype:
-        return _dt.from_numpy_dtype(self.data.dtype)
+        return _dt.from_numpy_dtype(self._data.dtype)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def nelement(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def element_size(self) -> int:
-        return self.data.itemsize
+        return self._data.itemsize
 
     @property
     def is_leaf(self) -> bool:
@@ -125,20 +133,20 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:  # noqa: N802
-        return self.permute(*range(self.data.ndim - 1, -1, -1))
+        return self.permute(*range(self._data.ndim - 1, -1, -1))
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
         return self.transpose(-2, -1)
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def is_contiguous(self) -> bool:
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._data.flags.c_contiguous)
 
     def contiguous(self) -> Tensor:
-        return self if self.data.flags.c_contiguous else self.clone()
+        return self if self._data.flags.c_contiguous else self.clone()
 
     # ---- autograd -----------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -147,7 +155,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(
                 "only Tensors of floating point dtype can require gradients "
                 f"(this tensor is {self.dtype})")
@@ -166,16 +174,16 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs=None) -> None:
-        if gradient is None and self.grad_fn is not None and self.data.size == 1 and not (
+        if gradient is None and self.grad_fn is not None and self._data.size == 1 and not (
                 create_graph or inputs):
             # The common case, a scalar loss, skips the general argument handling.
-            seed = np.ones(self.data.shape, self.data.dtype)
+            seed = np.ones(self._data.shape, self._data.dtype)
             autograd.run_backward((self,), (seed,), bool(retain_graph))
         else:
             autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
-        return _make(self.data, None)
+        return _make(self._data, None)
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -191,21 +199,21 @@ class Tensor:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead.")
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
-        return self.data.item()
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def to(self, *args, **kwargs) -> Tensor:
         """Accepts a dtype, a device, or another tensor (whose dtype is taken), as in PyTorch."""
@@ -220,7 +228,7 @@ class Tensor:
         if "device" in kwargs and kwargs["device"] is not None:
             device(str(kwargs["device"]))
         copy = kwargs.get("copy", False)
-        if target is None or _dt.to_np(target) == self.data.dtype:
+        if target is None or _dt.to_np(target) == self._data.dtype:
             return self.clone() if copy else self
         return self.type(target)
 
@@ -228,11 +236,11 @@ class Tensor:
         if dtype is None:
             return f"ember.{self.dtype.name}"
         np_dtype = _dt.to_np(dtype)
-        if np_dtype == self.data.dtype:
+        if np_dtype == self._data.dtype:
             return self
         if self.requires_grad and _mode.enabled and np_dtype.kind == "f":
             return ops.Cast.apply(self, dtype=np_dtype)
-        return _make(self.data.astype(np_dtype), None)
+        return _make(self._data.astype(np_dtype), None)
 
     def float(self) -> Tensor:
         return self.type(_dt.float32)
@@ -257,20 +265,20 @@ class Tensor:
 
     # ---- Python protocol ----------------------------------------------------------------
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with {self.data.size} values is ambiguous")
-        return bool(self.data)
+                f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -279,9 +287,9 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data.item())
+        return int(self._data.item())
 
     __hash__ = object.__hash__
 
@@ -297,17 +305,17 @@ class Tensor:
     def __setitem__(self, index, value) -> None:
         _check_inplace(self, "__setitem__")
         try:
-            self.data[_array_index(index)] = value.data if isinstance(value, Tensor) else value
+            self._data[_array_index(index)] = value._data if isinstance(value, Tensor) else value
         except (ValueError, IndexError) as e:
             raise RuntimeError(
                 f"__setitem__: cannot assign to index of tensor of shape "
-                f"{tuple(self.data.shape)}: {e}") from None
+                f"{tuple(self._data.shape)}: {e}") from None
 
 
 def _clone(t: Tensor) -> Tensor:
     if t.requires_grad and _mode.enabled:
-        return ops.Cast.apply(t, dtype=t.data.dtype)  # astype copies; its backward passes through
-    return _make(t.data.copy(), None)
+        return ops.Cast.apply(t, dtype=t._data.dtype)  # astype copies; its backward passes through
+    return _make(t._data.copy(), None)
 
 
 def _array_index(index):
@@ -315,7 +323,7 @@ def _array_index(index):
     if isinstance(index, tuple):
         return tuple(_array_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, list):
         return np.asarray([i.item() if isinstance(i, Tensor) else i for i in index])
     return index

@@ -99,8 +99,8 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None) -> None:
                 continue
             if g.__class__ is not _ndarray:
                 g = np.asarray(g)
-            if g.shape != parent.data.shape:
-                g = _unbroadcast(g, parent.data.shape)
+            if g.shape != parent._data.shape:
+                g = _unbroadcast(g, parent._data.shape)
             if anomaly:
                 _check_finite(g, node, "backward")
             fn = parent.grad_fn
@@ -108,11 +108,11 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None) -> None:
                 # Non-leaf gradients are only ever read or added out of place: sharing is safe.
                 grads[fn] = grads[fn] + g if fn in grads else g
             elif capture is None and parent.grad is not None:
-                acc = parent.grad.data
+                acc = parent.grad._data
                 if acc.shape == g.shape:  # the grad may have been reassigned by the user
                     acc += g
                 else:
-                    parent.grad.data = acc + g
+                    parent.grad._data = acc + g
             else:
                 _deliver_to_leaf(parent, g, _maybe_shared(g, grad, in_grads, i), capture)
 
@@ -131,21 +131,21 @@ def _deliver_to_leaf(leaf, g: np.ndarray, shared: bool, capture) -> None:
             prev = capture[id(leaf)]
             capture[id(leaf)] = g if prev is None else prev + g
         return
-    if g.dtype is not leaf.data.dtype and g.dtype != leaf.data.dtype:
-        g = g.astype(leaf.data.dtype)
+    if g.dtype is not leaf._data.dtype and g.dtype != leaf._data.dtype:
+        g = g.astype(leaf._data.dtype)
     elif shared:
         g = g.copy()
     if leaf.grad is None:
         leaf.grad = _Tensor._from_op(g, None)
     else:
-        leaf.grad.data += g
+        leaf.grad._data += g
 
 
 def _deliver_retained(tensor, g: np.ndarray) -> None:
     if tensor.grad is None:
         tensor.grad = _Tensor._from_op(g.copy(), None)
     else:
-        tensor.grad.data += g
+        tensor.grad._data += g
 
 
 def _as_list(x) -> list:
@@ -159,15 +159,15 @@ def _root_grads(outputs: list, grad_outputs: list) -> list[np.ndarray]:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
-            if out.data.size != 1:
+            if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            grads.append(np.ones(out.data.shape, out.data.dtype))
+            grads.append(np.ones(out._data.shape, out._data.dtype))
             continue
-        arr = g.data if isinstance(g, _Tensor) else np.asarray(g, dtype=out.data.dtype)
-        if arr.shape != out.data.shape:
+        arr = g._data if isinstance(g, _Tensor) else np.asarray(g, dtype=out._data.dtype)
+        if arr.shape != out._data.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(arr.shape)} and "
-                f"output[{i}] has a shape of {tuple(out.data.shape)}.")
+                f"output[{i}] has a shape of {tuple(out._data.shape)}.")
         grads.append(arr)
     return grads
 

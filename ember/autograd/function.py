@@ -42,13 +42,13 @@ class Function:
         n = len(inputs)
         try:
             if kwargs:
-                out = cls.forward(ctx, *[t.data for t in inputs], **kwargs)
+                out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
             elif n == 2:
-                out = cls.forward(ctx, inputs[0].data, inputs[1].data)
+                out = cls.forward(ctx, inputs[0]._data, inputs[1]._data)
             elif n == 1:
-                out = cls.forward(ctx, inputs[0].data)
+                out = cls.forward(ctx, inputs[0]._data)
             else:
-                out = cls.forward(ctx, *[t.data for t in inputs])
+                out = cls.forward(ctx, *[t._data for t in inputs])
         except (ValueError, IndexError) as e:
             raise _op_error(cls, inputs, e) from None
         if out.__class__ is not _ndarray:
@@ -56,7 +56,7 @@ class Function:
         if _mode.anomaly:
             _check_finite(out, cls, "forward")
         t = _new(_Tensor)
-        t.data = out
+        t._data = out
         t.grad = None
         if _mode.enabled:
             if n == 2:
@@ -82,7 +82,7 @@ _ndarray = np.ndarray
 
 
 def _op_error(cls: type, inputs, err: Exception) -> Exception:
-    shapes = " and ".join(str(tuple(t.data.shape)) for t in inputs)
+    shapes = " and ".join(str(tuple(t._data.shape)) for t in inputs)
     op = cls.__name__.lower()
     exc_type = IndexError if isinstance(err, IndexError) else RuntimeError
     return exc_type(f"{op}: {err} (input shapes {shapes})")
@@ -102,18 +102,18 @@ def binary_operator(op: type[Function], general: Callable, float_only: bool = Fa
     forward = op.forward
 
     def operator(self, other):
-        if other.__class__ is not _Tensor or self.data.dtype is not other.data.dtype or (
-                float_only and self.data.dtype.kind != "f") or _mode.anomaly:
+        if other.__class__ is not _Tensor or self._data.dtype is not other._data.dtype or (
+                float_only and self._data.dtype.kind != "f") or _mode.anomaly:
             return general(self, other)
         ctx = _new(op)
         try:
-            out = forward(ctx, self.data, other.data)
+            out = forward(ctx, self._data, other._data)
         except (ValueError, IndexError):
             return general(self, other)  # which raises the op's own, clear error
         if out.__class__ is not _ndarray:
             out = np.asarray(out)
         t = _new(_Tensor)
-        t.data = out
+        t._data = out
         t.grad = None
         if _mode.enabled and (self.requires_grad or other.requires_grad):
             ctx.parents = (self, other)

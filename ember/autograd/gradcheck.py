@@ -23,7 +23,7 @@ def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol:
     inputs = _as_list(inputs)
     diff = [t for t in inputs if isinstance(t, tensor_class) and t.requires_grad]
     for t in diff:
-        if t.data.dtype != np.float64:
+        if t._data.dtype != np.float64:
             raise ValueError(f"gradcheck: inputs must be float64, got {t.dtype}")
 
     def outputs_of():
@@ -31,18 +31,18 @@ def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol:
 
     outs = outputs_of()
     rng = np.random.default_rng(0)
-    projections = [rng.standard_normal(o.data.shape) for o in outs]
+    projections = [rng.standard_normal(o._data.shape) for o in outs]
 
     def objective() -> float:
         with no_grad():
-            return math.fsum(float((o.data * p).sum()) for o, p in zip(outputs_of(), projections))
+            return math.fsum(float((o._data * p).sum()) for o, p in zip(outputs_of(), projections))
 
     analytic = grad([o for o in outs if o.requires_grad],
                     diff, [tensor_class(p) for o, p in zip(outs, projections) if o.requires_grad],
                     allow_unused=True)
     for k, (t, a) in enumerate(zip(diff, analytic)):
-        numeric = np.zeros_like(t.data)
-        flat, num_flat = t.data.reshape(-1), numeric.reshape(-1)
+        numeric = np.zeros_like(t._data)
+        flat, num_flat = t._data.reshape(-1), numeric.reshape(-1)
         for i in range(flat.size):
             orig = flat[i]
             flat[i] = orig + eps
@@ -51,12 +51,12 @@ def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol:
             minus = objective()
             flat[i] = orig
             num_flat[i] = (plus - minus) / (2 * eps)
-        got = np.zeros_like(numeric) if a is None else a.data
+        got = np.zeros_like(numeric) if a is None else a._data
         if not np.allclose(got, numeric, atol=atol, rtol=rtol):
             if not raise_exception:
                 return False
             worst = np.abs(got - numeric).max()
             raise RuntimeError(
-                f"gradcheck: Jacobian mismatch for input {k} (shape {tuple(t.data.shape)}): "
+                f"gradcheck: Jacobian mismatch for input {k} (shape {tuple(t._data.shape)}): "
                 f"max abs difference {worst:.3g}\nnumerical:\n{numeric}\nanalytical:\n{got}")
     return True

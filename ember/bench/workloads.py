@@ -40,8 +40,8 @@ class Framework:
             raise RuntimeError(f"bench: {type(module).__name__} has {len(params)} parameters, "
                                f"expected {len(arrays)}")
         for p, a in zip(params, arrays):
-            # ember's .data is the ndarray itself; torch's is a tensor.
-            p.data = a if self.name == "ember" else self.mod.from_numpy(a)
+            # .data replaces the contents, as in PyTorch
+            p.data = self.mod.from_numpy(a)
 
 
 class Workload:

@@ -62,7 +62,7 @@ def load_split(
     if n == 0:
         split = "training" if train else "test"
         raise DatasetError(f"the {name} {split} set is empty; its files hold no images")
-    images, targets = dataset.data.data[:n], dataset.targets.data[:n]
+    images, targets = dataset.data._data[:n], dataset.targets._data[:n]
     if n < len(dataset):
         dataset = Subset(dataset, range(n))
     return Split(dataset, images, targets)

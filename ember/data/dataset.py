@@ -115,7 +115,7 @@ class TensorDataset(Dataset):
         return SampleBatch(idx, self.__getitem__, self._gather)
 
     def _gather(self, idx: np.ndarray) -> list[Tensor]:
-        return [t[idx] if t.requires_grad else Tensor(t.data[idx]) for t in self.tensors]
+        return [t[idx] if t.requires_grad else Tensor(t._data[idx]) for t in self.tensors]
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]

@@ -103,7 +103,7 @@ class MNIST(Dataset):
         i, n = operator.index(index), len(self)
         if not -n <= i < n:
             raise IndexError(f"{type(self).__name__}: index {i} is out of range for {n} samples")
-        img, target = Tensor(self.data.data[i]), int(self.targets.data[i])
+        img, target = Tensor(self.data._data[i]), int(self.targets._data[i])
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:
@@ -117,7 +117,7 @@ class MNIST(Dataset):
         return SampleBatch(idx, self.__getitem__, self._gather)
 
     def _gather(self, idx: np.ndarray) -> list:
-        images, targets = Tensor(self.data.data[idx]), Tensor(self.targets.data[idx])
+        images, targets = Tensor(self.data._data[idx]), Tensor(self.targets._data[idx])
         if self.transform is not None:
             images = self.transform.batch(images)
         if self.target_transform is not None:

@@ -77,7 +77,7 @@ class ToTensor:
 def _to_tensor(pic: np.ndarray | Tensor, batched: bool) -> Tensor:
     name = "ToTensor.batch" if batched else "ToTensor"
     if isinstance(pic, Tensor):
-        pic = pic.data
+        pic = pic._data
     elif not isinstance(pic, np.ndarray):
         raise TypeError(f"{name}: expected a NumPy array or an ember Tensor, got {type(pic)}")
     lead = 1 if batched else 0
@@ -109,7 +109,7 @@ class Normalize:
     def __call__(self, tensor: Tensor) -> Tensor:
         if not isinstance(tensor, Tensor):
             raise TypeError(f"Normalize: expected an ember Tensor, got {type(tensor)}")
-        x = tensor.data
+        x = tensor._data
         if x.dtype.kind != "f":
             raise TypeError(f"Normalize: expected a float tensor, got {tensor.dtype}")
         if x.ndim < 3:

@@ -36,14 +36,14 @@ def _reduction(size_average, reduce, reduction: str, op: str) -> str:
 
 
 def _shape(t: Tensor) -> tuple:
-    return tuple(t.data.shape)
+    return tuple(t._data.shape)
 
 
 def _float_input(input: Tensor, op: str) -> np.dtype:
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating point input, got {input.dtype} "
                            f"(shape {_shape(input)})")
-    return input.data.dtype
+    return input._data.dtype
 
 
 def _weight_array(weight: Tensor | None, dtype: np.dtype, shape: tuple | None, what: str,
@@ -51,20 +51,20 @@ def _weight_array(weight: Tensor | None, dtype: np.dtype, shape: tuple | None, w
     """weight's array in the input's dtype; `shape`, when given, is the one it must have."""
     if weight is None:
         return None
-    if shape is not None and weight.data.shape != shape:
+    if shape is not None and weight._data.shape != shape:
         raise RuntimeError(f"{op}: {what} should have shape {shape}, got {_shape(weight)}")
-    return weight.data.astype(dtype, copy=False)
+    return weight._data.astype(dtype, copy=False)
 
 
 def _as_dtype(target: Tensor, dtype: np.dtype) -> Tensor:
-    return target if target.data.dtype == dtype else target.to(dtype)
+    return target if target._data.dtype == dtype else target.to(dtype)
 
 
 def _class_targets(input: Tensor, target: Tensor, ignore_index: int,
                    op: str) -> tuple[np.ndarray, int | None]:
     """The checked class-index array for an input of shape (C,), (N, C) or (N, C, d1, ...), and
     ignore_index, or None when no target equals it (which spares the ops a comparison)."""
-    x, t = _shape(input), target.data
+    x, t = _shape(input), target._data
     if x == () or (len(x) == 1 and t.ndim != 0):
         raise ValueError(f"{op}: input of shape {x} needs shape (C,) with a 0-d target, or "
                          f"(N, C, ...), got target shape {t.shape}")
@@ -108,10 +108,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: "
                          f"{label_smoothing}")
-    n_classes = input.data.shape[1 if input.data.ndim > 1 else 0] if input.data.ndim else 0
+    n_classes = input._data.shape[1 if input._data.ndim > 1 else 0] if input._data.ndim else 0
     w = _weight_array(weight, dtype, (n_classes,), "weight (one per class)", op)
-    if target.data.dtype.kind == "f":
-        if target.data.shape != input.data.shape:
+    if target._data.dtype.kind == "f":
+        if target._data.shape != input._data.shape:
             raise RuntimeError(f"{op}: class-probability targets must have the input's shape "
                                f"{_shape(input)}, got {_shape(target)}")
         return SoftCrossEntropy.apply(input, _as_dtype(target, dtype), weight=w,
@@ -127,7 +127,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     op = "nll_loss"
     reduction = _reduction(size_average, reduce, reduction, op)
     dtype = _float_input(input, op)
-    n_classes = input.data.shape[1 if input.data.ndim > 1 else 0] if input.data.ndim else 0
+    n_classes = input._data.shape[1 if input._data.ndim > 1 else 0] if input._data.ndim else 0
     w = _weight_array(weight, dtype, (n_classes,), "weight (one per class)", op)
     t, ignore_index = _class_targets(input, target, ignore_index, op)
     return NllLoss.apply(input, target=t, weight=w, ignore_index=ignore_index,
@@ -138,16 +138,16 @@ def _regression(fn, op: str, input: Tensor, target: Tensor, size_average, reduce
                 reduction: str, weight: Tensor | None) -> Tensor:
     reduction = _reduction(size_average, reduce, reduction, op)
     dtype = _float_input(input, op)
-    if target.data.shape != input.data.shape:
+    if target._data.shape != input._data.shape:
         try:
-            np.broadcast_shapes(input.data.shape, target.data.shape)
+            np.broadcast_shapes(input._data.shape, target._data.shape)
         except ValueError:
             raise RuntimeError(f"{op}: input shape {_shape(input)} and target shape "
                                f"{_shape(target)} cannot be broadcast together") from None
         warnings.warn(f"{op}: Using a target size {_shape(target)} that is different to the "
                       f"input size {_shape(input)}. This will likely lead to incorrect results "
                       "due to broadcasting. Please ensure they have the same size.", stacklevel=3)
-    if weight is not None and weight.data.shape != input.data.shape:
+    if weight is not None and weight._data.shape != input._data.shape:
         raise ValueError(f"{op}: Weights and input must have the same size, got weight shape "
                          f"{_shape(weight)} and input shape {_shape(input)}")
     return fn.apply(input, _as_dtype(target, dtype), reduction=reduction,
@@ -168,7 +168,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
 def _binary_checks(input: Tensor, target: Tensor, weight: Tensor | None, op: str) -> np.dtype:
     dtype = _float_input(input, op)
-    if target.data.shape != input.data.shape:
+    if target._data.shape != input._data.shape:
         raise ValueError(f"{op}: Target size {_shape(target)} must be the same as input size "
                          f"{_shape(input)}")
     _check_broadcasts_to(weight, "weight", input, op)
@@ -179,7 +179,7 @@ def _check_broadcasts_to(t: Tensor | None, name: str, input: Tensor, op: str) ->
     if t is None:
         return
     try:
-        np.broadcast_shapes(t.data.shape, input.data.shape)
+        np.broadcast_shapes(t._data.shape, input._data.shape)
     except ValueError:
         raise RuntimeError(f"{op}: {name} of shape {_shape(t)} cannot be broadcast to the "
                            f"input's shape {_shape(input)}") from None
@@ -191,7 +191,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     op = "binary_cross_entropy"
     reduction = _reduction(size_average, reduce, reduction, op)
     dtype = _binary_checks(input, target, weight, op)
-    x = input.data
+    x = input._data
     if x.size and (x.min() < 0 or x.max() > 1 or np.isnan(x).any()):
         raise RuntimeError(f"{op}: all elements of input should be between 0 and 1 (input "
                            f"shape {_shape(input)}); pass logits to "

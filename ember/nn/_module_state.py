@@ -62,16 +62,16 @@ class StateDictMixin:
             if not isinstance(value, Tensor):
                 errors.append(f'While copying the parameter named "{key}", expected ember.Tensor '
                               f"from checkpoint but received {type(value).__name__}")
-            elif value.data.shape != current.data.shape:
+            elif value._data.shape != current._data.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{tuple(value.data.shape)} from checkpoint, the shape in current "
-                              f"model is {tuple(current.data.shape)}.")
+                              f"{tuple(value._data.shape)} from checkpoint, the shape in current "
+                              f"model is {tuple(current._data.shape)}.")
             elif assign and name in self._parameters:
                 self.register_parameter(name, Parameter(value, current.requires_grad))
             elif assign:
                 self._buffers[name] = self.__dict__[name] = value
             else:
-                current.data[...] = value.data  # in place: optimizers keep their references
+                current._data[...] = value._data  # in place: optimizers keep their references
         for key in state_dict:
             if key.startswith(prefix):
                 head, dot, _ = key[len(prefix):].partition(".")

@@ -35,7 +35,7 @@ def pair(value, name: str, op: str, minimum: int) -> tuple[int, int]:
 def _check_float(t: Tensor, what: str, op: str) -> None:
     if not isinstance(t, Tensor):
         raise TypeError(f"{op}: {what} must be an ember.Tensor, got {type(t).__name__}")
-    if t.data.dtype.kind != "f":
+    if t._data.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating point {what}, got dtype {t.dtype}")
 
 
@@ -131,8 +131,8 @@ def pad_by_mode(x: Tensor, pads: tuple[int, int, int, int], mode: str, op: str) 
     if slack is not None and (max(pads[:2]) > h - slack or max(pads[2:]) > w - slack):
         raise RuntimeError(f"{op}: {mode} padding {pads} is too large for an input of shape "
                            f"{tuple(x.shape)}")
-    rows = _source_matrix(h, pads[0], pads[1], mode, x.data.dtype)
-    cols = _source_matrix(w, pads[2], pads[3], mode, x.data.dtype)
+    rows = _source_matrix(h, pads[0], pads[1], mode, x._data.dtype)
+    cols = _source_matrix(w, pads[2], pads[3], mode, x._data.dtype)
     return Separable2d.apply(x, rows=rows, cols=cols)
 
 
@@ -192,7 +192,7 @@ def max_pool2d_checked(input, kernel_size, stride, padding, dilation, ceil_mode,
         return out
     # Indices are not differentiable, so they are recomputed here rather than threaded out of
     # the autograd Function (return_indices is rare: MaxUnpool).
-    _, argmax = max_pool_with_argmax(x.data, kernel, stride, dilation, pads, out_hw)
+    _, argmax = max_pool_with_argmax(x._data, kernel, stride, dilation, pads, out_hw)
     i, j = np.divmod(argmax.astype(np.int64), kernel[1])
     rows = np.arange(out_hw[0])[:, None] * stride[0] - pads[0] + i * dilation[0]
     cols = np.arange(out_hw[1]) * stride[1] - pads[2] + j * dilation[1]
@@ -217,11 +217,11 @@ def avg_pool2d_checked(input, kernel_size, stride, padding, ceil_mode, count_inc
     if divisor_override is not None:
         if divisor_override == 0:
             raise RuntimeError(f"{op}: divisor_override must be non-zero")
-        divisor = np.asarray(divisor_override, dtype=x.data.dtype)
+        divisor = np.asarray(divisor_override, dtype=x._data.dtype)
     else:
         divisor = np.outer(*(_window_counts(size, k, s, p, n, count_include_pad)
                              for size, k, s, p, n in zip(x.shape[2:], kernel, stride, padding,
-                                                         out_hw))).astype(x.data.dtype)
+                                                         out_hw))).astype(x._data.dtype)
     out = AvgPool2D.apply(x, kernel=kernel, stride=stride, pads=pads, out_hw=out_hw,
                           divisor=divisor)
     return _unbatched(out, was_unbatched)
@@ -255,10 +255,10 @@ def adaptive_avg_pool2d_checked(input: Tensor, output_size, op: str) -> Tensor:
         kernel = (h // oh, w // ow)
         out = AvgPool2D.apply(x, kernel=kernel, stride=kernel, pads=(0, 0, 0, 0),
                               out_hw=(oh, ow), divisor=np.asarray(kernel[0] * kernel[1],
-                                                                  dtype=x.data.dtype))
+                                                                  dtype=x._data.dtype))
     else:
-        out = Separable2d.apply(x, rows=_adaptive_matrix(h, oh, x.data.dtype),
-                                cols=_adaptive_matrix(w, ow, x.data.dtype))
+        out = Separable2d.apply(x, rows=_adaptive_matrix(h, oh, x._data.dtype),
+                                cols=_adaptive_matrix(w, ow, x._data.dtype))
     return _unbatched(out, was_unbatched)
 
 
@@ -295,19 +295,19 @@ def batch_norm_checked(input, running_mean, running_var, weight, bias, training:
                                f"{channels} channels of input of shape {tuple(input.shape)}, "
                                f"got {tuple(t.shape)}")
     if training:
-        if input.data.size // max(channels, 1) <= 1:
+        if input._data.size // max(channels, 1) <= 1:
             raise ValueError(f"{op}: expected more than 1 value per channel when training, got "
                              f"input of shape {tuple(input.shape)}")
         params = _affine_params(weight, bias, (channels,), input)
         return BatchNormTraining.apply(
             input, *params, eps=eps, momentum=momentum,
-            running_mean=None if running_mean is None else running_mean.data,
-            running_var=None if running_var is None else running_var.data)
+            running_mean=None if running_mean is None else running_mean._data,
+            running_var=None if running_var is None else running_var._data)
     if running_mean is None or running_var is None:
         raise RuntimeError(f"{op}: running_mean and running_var must be given in evaluation "
                            "mode (training=False)")
     # Evaluation is a per-channel affine map; plain tensor ops give it its gradients.
-    scale = Tensor((1.0 / np.sqrt(running_var.data + eps)).astype(input.data.dtype, copy=False))
+    scale = Tensor((1.0 / np.sqrt(running_var._data + eps)).astype(input._data.dtype, copy=False))
     if weight is not None:
         scale = weight * scale
     shift = -(running_mean.to(input.dtype)) * scale
@@ -320,7 +320,7 @@ def batch_norm_checked(input, running_mean, running_var, weight, bias, training:
 def _affine_params(weight, bias, shape: tuple, input: Tensor) -> tuple[Tensor, ...]:
     """The Functions take (), (weight,) or (weight, bias): a lone bias gets a weight of ones."""
     if weight is None and bias is not None:
-        weight = Tensor(np.ones(shape, dtype=input.data.dtype))
+        weight = Tensor(np.ones(shape, dtype=input._data.dtype))
     return tuple(t for t in (weight, bias) if t is not None)
 
 

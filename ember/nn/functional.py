@@ -47,9 +47,9 @@ tanh = _functions.tanh
 
 
 def _require_float(input: Tensor, op: str) -> None:
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating point input, got {input.dtype} "
-                           f"(shape {tuple(input.data.shape)})")
+                           f"(shape {tuple(input._data.shape)})")
 
 
 # ---- activations ----------------------------------------------------------------------
@@ -79,7 +79,7 @@ def _softmax_dim(input: Tensor, dim: int | None, op: str) -> int:
         return dim
     warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call to "
                   "include dim=X as an argument.", stacklevel=3)
-    return 0 if input.data.ndim in (0, 1, 3) else 1
+    return 0 if input._data.ndim in (0, 1, 3) else 1
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
@@ -94,8 +94,8 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 # ---- layers ---------------------------------------------------------------------------
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, as one fused op."""
-    dtype = input.data.dtype
-    if dtype is not weight.data.dtype and dtype != weight.data.dtype:
+    dtype = input._data.dtype
+    if dtype is not weight._data.dtype and dtype != weight._data.dtype:
         raise RuntimeError(f"linear: mat1 and mat2 must have the same dtype, but got "
                            f"{input.dtype} and {weight.dtype}")
     try:
@@ -110,13 +110,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def _linear_shape_error(input: Tensor, weight: Tensor, bias: Tensor | None) -> str | None:
-    x, w = input.data.shape, weight.data.shape
-    if len(w) == 2 and x and x[-1] == w[1] and (bias is None or bias.data.shape in ((w[0],), ())):
+    x, w = input._data.shape, weight._data.shape
+    if len(w) == 2 and x and x[-1] == w[1] and (bias is None or bias._data.shape in ((w[0],), ())):
         return None
     return (f"linear: mat1 and mat2 shapes cannot be multiplied ({int(np.prod(x[:-1]))}x"
             f"{x[-1] if x else 1} and {'x'.join(map(str, w[::-1]))}): input shape {tuple(x)}, "
             f"weight shape {tuple(w)}, bias shape "
-            f"{None if bias is None else tuple(bias.data.shape)}")
+            f"{None if bias is None else tuple(bias._data.shape)}")
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
@@ -126,12 +126,12 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    dtype = input.data.dtype
+    dtype = input._data.dtype
     if p == 1.0:
-        mask = np.zeros(input.data.shape, dtype=dtype)
+        mask = np.zeros(input._data.shape, dtype=dtype)
     else:
         draw = dtype if dtype in (np.float32, np.float64) else np.float32
-        mask = rng_of(None).random(input.data.shape, dtype=draw) >= p
+        mask = rng_of(None).random(input._data.shape, dtype=draw) >= p
         mask = np.multiply(mask, 1.0 / (1.0 - p), dtype=dtype)
     return ops.Mul.apply(input, _make(mask, None))
 
@@ -140,8 +140,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of `weight` picked by the integer `input`; output shape input.shape + (dim,)."""
-    index = input.data
-    rows = weight.data.shape[0]
+    index = input._data
+    rows = weight._data.shape[0]
     if index.dtype.kind not in "iu":
         raise RuntimeError(f"embedding: expected integer indices (ember.int64 or ember.int32), "
                            f"got {input.dtype} (indices shape {tuple(index.shape)})")
@@ -149,7 +149,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         bad = index[(index < 0) | (index >= rows)].flat[0]
         raise IndexError(f"embedding: index {bad} out of range for a weight of {rows} rows "
                          f"(indices shape {tuple(index.shape)}, weight shape "
-                         f"{tuple(weight.data.shape)})")
+                         f"{tuple(weight._data.shape)})")
     if sparse:
         raise NotImplementedError("embedding: sparse gradients are not supported by ember")
     if padding_idx is not None:
@@ -166,15 +166,15 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
 @no_grad()
 def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
     """Rescale, in place, the looked-up rows whose norm exceeds max_norm (as PyTorch does)."""
-    picked = weight.data[rows]
+    picked = weight._data[rows]
     norms = np.linalg.norm(picked, ord=norm_type, axis=1)
     scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-    weight.data[rows] = picked * scale[:, None].astype(picked.dtype)
+    weight._data[rows] = picked * scale[:, None].astype(picked.dtype)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """(...,) int64 class indices -> (..., num_classes) int64 one-hot rows."""
-    index = tensor.data
+    index = tensor._data
     if index.dtype != np.int64:
         raise RuntimeError(f"one_hot is only applicable to index tensor of type ember.int64, got "
                            f"{tensor.dtype}")

@@ -1,7 +1,7 @@
 """torch.nn.init: in-place initialisers drawing from ember's seeded generators.
 
-Each writes straight into `tensor.data`, which is what running under no_grad amounts to, so it works
-on Parameters that require grad. Every draw comes from ember.random.rng_of(generator), so
+Each writes straight into the tensor's array, which is what running under no_grad amounts to, so
+it works on Parameters that require grad. Every draw comes from ember.random.rng_of(generator), so
 ember.manual_seed makes initialisation reproducible.
 """
 
@@ -45,7 +45,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
-    shape = tensor.data.shape
+    shape = tensor._data.shape
     if len(shape) < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 "
                          f"dimensions (got shape {tuple(shape)})")
@@ -62,20 +62,20 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 
 def _fill(tensor: Tensor, values) -> Tensor:
-    tensor.data[...] = values
+    tensor._data[...] = values
     return tensor
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: Generator | None = None) -> Tensor:
     """Fill with values drawn from U(a, b)."""
-    return _fill(tensor, rng_of(generator).uniform(a, b, tensor.data.shape))
+    return _fill(tensor, rng_of(generator).uniform(a, b, tensor._data.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: Generator | None = None) -> Tensor:
     """Fill with values drawn from N(mean, std**2)."""
-    return _fill(tensor, rng_of(generator).normal(mean, std, tensor.data.shape))
+    return _fill(tensor, rng_of(generator).normal(mean, std, tensor._data.shape))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
@@ -84,7 +84,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     if not a < b:
         raise ValueError(f"trunc_normal_: expected a < b, got a={a} and b={b}")
     rng = rng_of(generator)
-    values = rng.normal(mean, std, tensor.data.shape)
+    values = rng.normal(mean, std, tensor._data.shape)
     outside = (values < a) | (values > b)
     while outside.any():
         values[outside] = rng.normal(mean, std, int(outside.sum()))
@@ -105,10 +105,10 @@ def zeros_(tensor: Tensor) -> Tensor:
 
 
 def eye_(tensor: Tensor) -> Tensor:
-    if tensor.data.ndim != 2:
+    if tensor._data.ndim != 2:
         raise ValueError(f"Only tensors with 2 dimensions are supported (got shape "
-                         f"{tuple(tensor.data.shape)})")
-    return _fill(tensor, np.eye(*tensor.data.shape))
+                         f"{tuple(tensor._data.shape)})")
+    return _fill(tensor, np.eye(*tensor._data.shape))
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
@@ -132,7 +132,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
                      generator: Generator | None = None) -> Tensor:
     """He init: U(-bound, bound), bound = gain * sqrt(3 / fan)."""
-    if 0 in tensor.data.shape:
+    if 0 in tensor._data.shape:
         return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator)
@@ -142,7 +142,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
                     generator: Generator | None = None) -> Tensor:
     """He init: N(0, std**2), std = gain / sqrt(fan)."""
-    if 0 in tensor.data.shape:
+    if 0 in tensor._data.shape:
         return tensor
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 

@@ -301,7 +301,7 @@ class Module(StateDictMixin):
                 if set_to_none:
                     param.grad = None
                 else:
-                    param.grad.data[...] = 0
+                    param.grad._data[...] = 0
 
     # ---- dtype and device ---------------------------------------------------------------
     def _apply(self, fn: Callable[[np.ndarray], np.ndarray]) -> Module:
@@ -311,9 +311,9 @@ class Module(StateDictMixin):
             module._apply(fn)
         for tensor in itertools.chain(self._parameters.values(), self._buffers.values()):
             if tensor is not None:
-                tensor.data = fn(tensor.data)
+                tensor._data = fn(tensor._data)
                 if tensor.grad is not None:
-                    tensor.grad.data = fn(tensor.grad.data)
+                    tensor.grad._data = fn(tensor.grad._data)
         return self
 
     def to(self, *args, **kwargs) -> Module:

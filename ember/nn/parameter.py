@@ -17,7 +17,7 @@ class Parameter(Tensor):
         if data is None:
             data = np.empty(0, dtype=np.float32)
         elif isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
@@ -25,12 +25,12 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol):
         # Rebuild through __init__ so copies and pickles stay Parameters with their flag.
-        return (Parameter, (self.data, self.requires_grad))
+        return (Parameter, (self._data, self.requires_grad))
 
     def __deepcopy__(self, memo) -> Parameter:
-        copied = Parameter(self.data.copy(), self.requires_grad)
+        copied = Parameter(self._data.copy(), self.requires_grad)
         if self.grad is not None:
-            copied.grad = Tensor(self.grad.data.copy())
+            copied.grad = Tensor(self.grad._data.copy())
         memo[id(self)] = copied
         return copied
 

@@ -43,7 +43,7 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p: Tensor, initial_accumulator_value: float) -> None:
         self.state[p]["step"] = new_step()
-        self.state[p]["sum"] = Tensor(np.full_like(p.data, initial_accumulator_value))
+        self.state[p]["sum"] = Tensor(np.full_like(p._data, initial_accumulator_value))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._loss(closure)
@@ -59,13 +59,13 @@ class Adagrad(Optimizer):
                 state = self.state[p]
                 if not state:  # a parameter of a group added after construction
                     self._init_state(p, self.defaults["initial_accumulator_value"])
-                step_t = state["step"].data
+                step_t = state["step"]._data
                 step_t += 1
                 clr = lr / (1.0 + (float(step_t) - 1.0) * lr_decay)
                 work, std = self._work(p, 2)
-                g = grad_of(p, p.grad.data, work, weight_decay, maximize)
+                g = grad_of(p, p.grad._data, work, weight_decay, maximize)
 
-                state_sum = state["sum"].data
+                state_sum = state["sum"]._data
                 np.multiply(g, g, out=std)
                 state_sum += std
                 np.sqrt(state_sum, out=std)
@@ -73,5 +73,5 @@ class Adagrad(Optimizer):
                 # addcdiv's rounding order: (-clr·g) / std
                 np.multiply(g, -clr, out=work)
                 np.divide(work, std, out=work)
-                p.data += work
+                p._data += work
         return loss

@@ -68,15 +68,15 @@ class Adam(Optimizer):
                 if not state:
                     _init_state(state, p, amsgrad)
                 work, tmp = self._work(p, 2)
-                g = grad_of(p, p.grad.data, work, l2, maximize)
-                step_t = state["step"].data
+                g = grad_of(p, p.grad._data, work, l2, maximize)
+                step_t = state["step"]._data
                 step_t += 1
                 step = float(step_t)
                 if decoupled and weight_decay != 0:
-                    p.data *= 1.0 - lr * weight_decay
+                    p._data *= 1.0 - lr * weight_decay
 
-                exp_avg = state["exp_avg"].data
-                exp_avg_sq = state["exp_avg_sq"].data
+                exp_avg = state["exp_avg"]._data
+                exp_avg_sq = state["exp_avg_sq"]._data
                 lerp_(exp_avg, g, 1.0 - beta1, tmp)
                 exp_avg_sq *= beta2
                 np.multiply(g, 1.0 - beta2, out=tmp)
@@ -86,7 +86,7 @@ class Adam(Optimizer):
                 step_size = lr / (1.0 - beta1**step)
                 bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5
                 if amsgrad:
-                    max_sq = state["max_exp_avg_sq"].data
+                    max_sq = state["max_exp_avg_sq"]._data
                     np.maximum(max_sq, exp_avg_sq, out=max_sq)
                     np.sqrt(max_sq, out=tmp)
                 else:
@@ -96,16 +96,16 @@ class Adam(Optimizer):
                 # The gradient is spent: `work` takes -step_size·m / denom.
                 np.multiply(exp_avg, -step_size, out=work)
                 work /= tmp
-                p.data += work
+                p._data += work
         return loss
 
 
 def _init_state(state: dict[str, Any], p: Tensor, amsgrad: bool) -> None:
     state["step"] = new_step()
-    state["exp_avg"] = Tensor(np.zeros_like(p.data))
-    state["exp_avg_sq"] = Tensor(np.zeros_like(p.data))
+    state["exp_avg"] = Tensor(np.zeros_like(p._data))
+    state["exp_avg_sq"] = Tensor(np.zeros_like(p._data))
     if amsgrad:
-        state["max_exp_avg_sq"] = Tensor(np.zeros_like(p.data))
+        state["max_exp_avg_sq"] = Tensor(np.zeros_like(p._data))
 
 
 class AdamW(Adam):

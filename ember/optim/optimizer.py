@@ -98,7 +98,7 @@ class Optimizer:
                     else:
                         p.grad.grad_fn = None
                         p.grad.requires_grad = False
-                        p.grad.data.fill(0)
+                        p.grad._data.fill(0)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters once. `closure` re-evaluates the model and returns the loss."""
@@ -114,7 +114,7 @@ class Optimizer:
         """`count` scratch arrays shaped like `p`, allocated at the first step only."""
         arrays = self._scratch.get(p)
         if arrays is None or len(arrays) < count:
-            arrays = self._scratch[p] = [np.empty_like(p.data) for _ in range(count)]
+            arrays = self._scratch[p] = [np.empty_like(p._data) for _ in range(count)]
         return arrays
 
     # ---- checkpoints ------------------------------------------------------------------
@@ -167,15 +167,15 @@ class Optimizer:
 def _restored(param: Tensor, index: int, name: str, value: Any) -> Any:
     """A copy of one saved state entry: tensors like the parameter get its float dtype."""
     if name == "step":  # a plain number in checkpoints from before PyTorch 1.12
-        step = value.data if isinstance(value, Tensor) else np.float32(value)
+        step = value._data if isinstance(value, Tensor) else np.float32(value)
         return Tensor(np.array(step, copy=True))
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
-    data = value.data
-    if data.shape != param.data.shape:
+    data = value._data
+    if data.shape != param._data.shape:
         raise ValueError(f"loaded state dict has {name!r} of shape {tuple(data.shape)} for "
-                         f"parameter {index}, whose shape is {tuple(param.data.shape)}")
-    dtype = param.data.dtype if param.data.dtype.kind == "f" else data.dtype
+                         f"parameter {index}, whose shape is {tuple(param._data.shape)}")
+    dtype = param._data.dtype if param._data.dtype.kind == "f" else data.dtype
     return Tensor(np.array(data, dtype=dtype, copy=True))
 
 
@@ -210,7 +210,7 @@ def grad_of(p: Tensor, g: np.ndarray, work: np.ndarray, weight_decay: float,
 
     Written into `work` when it differs from p.grad, which must stay as backward left it."""
     if weight_decay != 0:
-        np.multiply(p.data, weight_decay, out=work)
+        np.multiply(p._data, weight_decay, out=work)
         if maximize:
             np.subtract(work, g, out=work)
         else:

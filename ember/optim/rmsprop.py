@@ -61,22 +61,22 @@ class RMSprop(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = new_step()
-                    state["square_avg"] = Tensor(np.zeros_like(p.data))
+                    state["square_avg"] = Tensor(np.zeros_like(p._data))
                     if momentum > 0:
-                        state["momentum_buffer"] = Tensor(np.zeros_like(p.data))
+                        state["momentum_buffer"] = Tensor(np.zeros_like(p._data))
                     if centered:
-                        state["grad_avg"] = Tensor(np.zeros_like(p.data))
+                        state["grad_avg"] = Tensor(np.zeros_like(p._data))
                 work, avg = self._work(p, 2)
-                g = grad_of(p, p.grad.data, work, weight_decay, maximize)
-                state["step"].data += 1
+                g = grad_of(p, p.grad._data, work, weight_decay, maximize)
+                state["step"]._data += 1
 
-                square_avg = state["square_avg"].data
+                square_avg = state["square_avg"]._data
                 square_avg *= alpha
                 np.multiply(g, 1.0 - alpha, out=avg)
                 avg *= g
                 square_avg += avg
                 if centered:
-                    grad_avg = state["grad_avg"].data
+                    grad_avg = state["grad_avg"]._data
                     lerp_(grad_avg, g, 1.0 - alpha, avg)
                     np.multiply(grad_avg, grad_avg, out=avg)
                     np.subtract(square_avg, avg, out=avg)
@@ -86,7 +86,7 @@ class RMSprop(Optimizer):
                 avg += eps
 
                 if momentum > 0:
-                    buf = state["momentum_buffer"].data
+                    buf = state["momentum_buffer"]._data
                     buf *= momentum
                     np.divide(g, avg, out=avg)
                     buf += avg
@@ -95,5 +95,5 @@ class RMSprop(Optimizer):
                     # addcdiv's rounding order: (-lr·g) / avg
                     np.multiply(g, -lr, out=work)
                     np.divide(work, avg, out=avg)
-                p.data += avg
+                p._data += avg
         return loss

@@ -50,7 +50,7 @@ class SGD(Optimizer):
                 if p.grad is None:
                     continue
                 work = self._work(p, 2 if nesterov else 1)
-                d = grad_of(p, p.grad.data, work[0], weight_decay, maximize)
+                d = grad_of(p, p.grad._data, work[0], weight_decay, maximize)
                 if momentum != 0:
                     # Only with momentum does PyTorch create state, so state dicts match.
                     state = self.state[p]
@@ -59,7 +59,7 @@ class SGD(Optimizer):
                         buf = d.copy()
                         state["momentum_buffer"] = Tensor(buf)
                     else:
-                        buf = buf_t.data
+                        buf = buf_t._data
                         buf *= momentum
                         if damped == 1.0:
                             buf += d
@@ -72,5 +72,5 @@ class SGD(Optimizer):
                     else:
                         d = buf
                 np.multiply(d, -lr, out=work[0])
-                p.data += work[0]
+                p._data += work[0]
         return loss

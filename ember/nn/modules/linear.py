@@ -71,7 +71,7 @@ class Unflatten(Module):
         self.unflattened_size = unflattened_size
 
     def forward(self, input: Tensor) -> Tensor:
-        shape = input.data.shape
+        shape = input._data.shape
         dim = self.dim % len(shape)
         if math.prod(self.unflattened_size) != shape[dim] and -1 not in self.unflattened_size:
             raise RuntimeError(f"unflatten: Provided sizes {list(self.unflattened_size)} don't "

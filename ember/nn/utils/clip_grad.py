@@ -53,7 +53,7 @@ def get_total_norm(tensors: TensorOrTensors, norm_type: float = 2.0,
     norm_type = float(norm_type)
     if not tensors:
         return Tensor(np.zeros((), dtype=np.float32))
-    norms = [_vector_norm(t.data, norm_type) for t in tensors]
+    norms = [_vector_norm(t._data, norm_type) for t in tensors]
     total = _vector_norm(np.stack(norms), norm_type)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
@@ -68,10 +68,10 @@ def clip_grads_with_norm_(parameters: TensorOrTensors, max_norm: float, total_no
     """Scale the gradients by min(1, max_norm / (total_norm + 1e-6)), in place."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    grads = [p.grad.data for p in parameters if p.grad is not None]
+    grads = [p.grad._data for p in parameters if p.grad is not None]
     if not grads:
         return
-    clip_coef = float(max_norm) / (total_norm.data + 1e-6)
+    clip_coef = float(max_norm) / (total_norm._data + 1e-6)
     clip_coef = np.minimum(clip_coef, 1.0)
     for g in grads:
         np.multiply(g, clip_coef, out=g, casting="same_kind")
@@ -96,4 +96,4 @@ def clip_grad_value_(parameters: TensorOrTensors, clip_value: float,
     clip_value = float(clip_value)
     for p in parameters:
         if p.grad is not None:
-            np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)

@@ -34,5 +34,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     pointer = 0
     for p in parameters:
         n = p.numel()
-        p.data = vec.data[pointer:pointer + n].reshape(p.data.shape)
+        p._data = vec._data[pointer:pointer + n].reshape(p._data.shape)
         pointer += n
