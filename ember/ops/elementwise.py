@@ -8,8 +8,8 @@ from ..autograd import Function
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Pow", "Neg", "Abs", "Exp", "Log", "Log1p", "Sqrt", "Sin", "Cos",
-    "Tanh",
-    "Sigmoid", "Relu", "PiecewiseConstant", "Clamp", "Maximum", "Minimum", "Where", "Cast",
+    "Tanh", "Sigmoid", "stable_sigmoid", "Relu", "PiecewiseConstant", "Clamp", "Maximum",
+    "Minimum", "Where", "Cast",
 ]
 
 
@@ -169,11 +169,17 @@ class Tanh(Function):
         return g * (1 - ctx.out * ctx.out)
 
 
+def stable_sigmoid(a: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
+    """1 / (1 + exp(-a)) without overflow: exp is only taken of -|a|, which callers that
+    already hold it pass as `e`."""
+    if e is None:
+        e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
 class Sigmoid(Function):
     def forward(ctx, a):
-        # exp of a non-positive number only: no overflow for large |a|.
-        e = np.exp(-np.abs(a))
-        ctx.out = out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        ctx.out = out = stable_sigmoid(a)
         return out
 
     def backward(ctx, g):

@@ -11,7 +11,7 @@ import ember
 import ember.nn as nn
 import ember.nn.functional as F
 from ember.autograd import gradcheck
-from ember.nn._activation_ops import erf
+from ember.ops.activation import erf
 
 # Values spanning the tails, zero and the erf polynomial's switch-over (|x| / sqrt 2 = 2).
 X = np.concatenate([np.linspace(-9, 9, 61), [0.0, 2 * math.sqrt(2), -2 * math.sqrt(2)],

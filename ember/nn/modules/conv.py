@@ -5,7 +5,8 @@ from __future__ import annotations
 from ...tensor import Tensor
 from ...tensor import device as _device
 from .. import init
-from ..conv_functional import PADDING_MODES, IntPair, conv2d_checked, pair
+from ..functional._args import PADDING_MODES, IntPair, pair
+from ..functional.conv import conv2d_checked
 from ..module import Module
 from ..parameter import empty_parameter
 

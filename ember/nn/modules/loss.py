@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...tensor import Tensor
 from .. import functional as F
-from .._functional_losses import _reduction
+from ..functional.loss import _reduction
 from ..module import Module
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from ... import dtypes as _dt
 from ...tensor import Tensor
 from ...tensor import device as _device
-from ..conv_functional import batch_norm_checked, layer_norm_checked, normalized_shape_of
+from ..functional.norm import batch_norm_checked, layer_norm_checked, normalized_shape_of
 from ..module import Module
 from ..parameter import Parameter
 

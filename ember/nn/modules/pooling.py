@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...tensor import Tensor
-from ..conv_functional import (
+from ..functional.pool import (
     IntPair,
     adaptive_avg_pool2d_checked,
     avg_pool2d_checked,

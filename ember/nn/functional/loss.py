@@ -6,8 +6,7 @@ import warnings
 
 import numpy as np
 
-from ..tensor import Tensor
-from ._loss_ops import (
+from ...ops.loss import (
     BceLoss,
     BceWithLogitsLoss,
     CrossEntropy,
@@ -16,6 +15,8 @@ from ._loss_ops import (
     NllLoss,
     SoftCrossEntropy,
 )
+from ...tensor import Tensor
+from ._args import check_float
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits"]
@@ -37,13 +38,6 @@ def _reduction(size_average, reduce, reduction: str, op: str) -> str:
 
 def _shape(t: Tensor) -> tuple:
     return tuple(t._data.shape)
-
-
-def _float_input(input: Tensor, op: str) -> np.dtype:
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point input, got {input.dtype} "
-                           f"(shape {_shape(input)})")
-    return input._data.dtype
 
 
 def _weight_array(weight: Tensor | None, dtype: np.dtype, shape: tuple | None, what: str,
@@ -104,7 +98,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     or, when target is floating point with the input's shape, class probabilities."""
     op = "cross_entropy"
     reduction = _reduction(size_average, reduce, reduction, op)
-    dtype = _float_input(input, op)
+    dtype = check_float(input, "input", op)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: "
                          f"{label_smoothing}")
@@ -126,7 +120,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     """Negative log likelihood of log-probabilities (C,), (N, C) or (N, C, d1, ...)."""
     op = "nll_loss"
     reduction = _reduction(size_average, reduce, reduction, op)
-    dtype = _float_input(input, op)
+    dtype = check_float(input, "input", op)
     n_classes = input._data.shape[1 if input._data.ndim > 1 else 0] if input._data.ndim else 0
     w = _weight_array(weight, dtype, (n_classes,), "weight (one per class)", op)
     t, ignore_index = _class_targets(input, target, ignore_index, op)
@@ -137,7 +131,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
 def _regression(fn, op: str, input: Tensor, target: Tensor, size_average, reduce,
                 reduction: str, weight: Tensor | None) -> Tensor:
     reduction = _reduction(size_average, reduce, reduction, op)
-    dtype = _float_input(input, op)
+    dtype = check_float(input, "input", op)
     if target._data.shape != input._data.shape:
         try:
             np.broadcast_shapes(input._data.shape, target._data.shape)
@@ -167,7 +161,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
 
 def _binary_checks(input: Tensor, target: Tensor, weight: Tensor | None, op: str) -> np.dtype:
-    dtype = _float_input(input, op)
+    dtype = check_float(input, "input", op)
     if target._data.shape != input._data.shape:
         raise ValueError(f"{op}: Target size {_shape(target)} must be the same as input size "
                          f"{_shape(input)}")

@@ -11,6 +11,7 @@ import functools
 import numpy as np
 
 from ..autograd import Function
+from .elementwise import stable_sigmoid
 
 __all__ = ["CrossEntropy", "SoftCrossEntropy", "NllLoss", "MseLoss", "L1Loss", "BceLoss",
            "BceWithLogitsLoss", "as_rows", "from_rows", "row_shape"]
@@ -307,7 +308,7 @@ class BceWithLogitsLoss(_PointwiseLoss):
         x, y, e = ctx.x, ctx.y, ctx.e
         gx = gy = None
         if need_x:
-            sigmoid = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+            sigmoid = stable_sigmoid(x, e)
             gx = sigmoid - y if ctx.log_weight is None else (1 - y) - ctx.log_weight * (
                 1 - sigmoid)
         if need_y:

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.polynomial import chebyshev
 
 from ..autograd import Function
+from .elementwise import stable_sigmoid
 
 __all__ = ["erf", "Gelu", "LeakyRelu", "Silu"]
 
@@ -120,8 +121,7 @@ class Silu(Function):
     """x * sigmoid(x) in one node."""
 
     def forward(ctx, x):
-        e = np.exp(-np.abs(x))  # exp of non-positive values only: no overflow
-        sig = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        sig = stable_sigmoid(x)
         ctx.x, ctx.sig = x, sig
         return x * sig
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops import Getitem
+from .movement import Getitem
 
 __all__ = ["EmbeddingLookup"]
 

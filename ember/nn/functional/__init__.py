@@ -1,0 +1,17 @@
+"""ember.nn.functional (import as F): the functional form of every layer and loss.
+
+Modules call into these, so each computation has one implementation. The files mirror ember.ops:
+each checks arguments as PyTorch does and calls the primitive below it.
+"""
+
+from ... import functions as _functions
+from .activation import *
+from .conv import *
+from .dropout import *
+from .embedding import *
+from .linear import *
+from .loss import *
+from .norm import *
+from .pool import *
+
+pad = _functions.pad

@@ -1,0 +1,54 @@
+"""Activation functions (torch.nn.functional counterparts) over ember.ops.activation."""
+
+from __future__ import annotations
+
+import warnings
+
+from ... import functions as _functions
+from ... import ops
+from ...ops.activation import Gelu, LeakyRelu, Silu
+from ...tensor import Tensor
+from ._args import check_float
+
+__all__ = ["relu", "leaky_relu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax"]
+
+sigmoid = _functions.sigmoid
+tanh = _functions.tanh
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return ops.Relu.apply(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return LeakyRelu.apply(input, negative_slope=negative_slope)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu: approximate argument must be either none or tanh, got "
+                           f"{approximate!r}")
+    check_float(input, "input", "gelu")
+    return Gelu.apply(input, approximate=approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    check_float(input, "input", "silu")
+    return Silu.apply(input)
+
+
+def _softmax_dim(input: Tensor, dim: int | None, op: str) -> int:
+    if dim is not None:
+        return dim
+    warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call to "
+                  "include dim=X as an argument.", stacklevel=3)
+    return 0 if input._data.ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    return _functions.softmax(input, _softmax_dim(input, dim, "softmax"), dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype=None) -> Tensor:
+    return _functions.log_softmax(input, _softmax_dim(input, dim, "log_softmax"), dtype=dtype)
