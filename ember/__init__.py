@@ -55,7 +55,7 @@ from .dtypes import (
     uint8,
 )
 from .functions import *  # noqa: F403
-from .functions import abs, all, any, max, min, pow, sum  # noqa: F401 - shadowed builtins
+from .functions import abs, pow, round  # noqa: F401 - shadowed builtins
 from .random import (
     Generator,
     default_generator,
@@ -65,6 +65,9 @@ from .random import (
     seed,
     set_rng_state,
 )
+from .reductions import *  # noqa: F403
+from .reductions import all, any, max, min, sum  # noqa: F401
+from .shapes import *  # noqa: F403
 from .tensor import Size, Tensor, device
 
 __version__ = "0.1.0"

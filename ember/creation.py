@@ -9,43 +9,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from .random import rng_of
-from .tensor import Tensor, _make
-
-
-def _infer_np_dtype(data) -> np.dtype:
-    """PyTorch's inference: Python floats -> float32, ints -> int64, bools -> bool; NumPy arrays
-    and NumPy scalars keep their dtype."""
-    arr = np.asarray(data)
-    if isinstance(data, (np.ndarray, np.generic)):
-        return arr.dtype
-    if arr.dtype.kind == "f":
-        return np.dtype(np.float32) if arr.dtype != np.float16 else arr.dtype
-    if arr.dtype.kind in "iu":
-        return np.dtype(np.int64)
-    return arr.dtype
-
-
-def _unwrap(data):
-    if isinstance(data, Tensor):
-        return data._data
-    if isinstance(data, (list, tuple)) and builtins.any(isinstance(x, Tensor) for x in data):
-        return np.stack([np.asarray(_unwrap(x)) for x in data])
-    return data
-
-
-def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
-    data = _unwrap(data)
-    if isinstance(data, np.ndarray) and data.dtype.kind not in "fiub":
-        raise TypeError(f"can't convert np.ndarray of type {data.dtype}; ember supports float, "
-                        "int, uint8 and bool arrays")
-    np_dtype = _dt.to_np(dtype) if dtype is not None else _infer_np_dtype(data)
-    try:
-        arr = np.array(data, dtype=np_dtype, copy=copy or None)
-    except (TypeError, ValueError) as e:
-        raise TypeError(
-            f"tensor(): could not build a tensor from {type(data).__name__}: {e}") from None
-    _dt.from_numpy_dtype(arr.dtype)
-    return arr
+from .tensor import Tensor, _infer_np_dtype, _make, _to_array
 
 
 def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:

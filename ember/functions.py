@@ -1,7 +1,7 @@
-"""The ember.* functions (torch.* counterparts). Tensor methods of the same names call these.
+"""The element-wise ember.* functions, comparisons and matrix products (torch.* counterparts).
 
-Primitives come from ember.ops; composite ops are built from them. Reductions and shape
-functions live in ember.reductions and ember.shapes, and are re-exported here.
+Tensor methods of the same names call these. Primitives come from ember.ops; composite ops are
+built from them. Reductions and shape functions live in ember.reductions and ember.shapes.
 """
 
 from __future__ import annotations
@@ -12,10 +12,6 @@ from . import ops
 from ._args import _float_input
 from .creation import tensor
 from .promotion import binary_operands
-from .reductions import *  # noqa: F403
-from .reductions import __all__ as _reductions
-from .shapes import *  # noqa: F403
-from .shapes import __all__ as _shapes
 from .tensor import Tensor, _make
 
 
@@ -256,4 +252,4 @@ def dot(input, other) -> Tensor:
 
 __all__ = [name for name, obj in list(globals().items())
            if callable(obj) and getattr(obj, "__module__", None) == __name__
-           and not name.startswith("_")] + _reductions + _shapes
+           and not name.startswith("_")]

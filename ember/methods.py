@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
-from . import functions as F
-from . import ops
+from . import functions, ops, reductions, shapes
 from .autograd.function import binary_operator
 from .creation import tensor
 from .dtypes import to_np
 from .promotion import binary_operands
 from .tensor import Tensor, _check_inplace
+
+F = SimpleNamespace(**{name: getattr(module, name) for module in (functions, reductions, shapes)
+                       for name in module.__all__})
 
 _METHODS = (
     "add sub mul div true_divide divide multiply subtract pow neg abs exp log sqrt sin cos tanh "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .tensor import Tensor
+
 
 class Generator:
     """PyTorch's torch.Generator: a seedable source of random numbers (NumPy's PCG64 inside)."""
@@ -25,8 +27,6 @@ class Generator:
 
     def get_state(self):
         """The state as a uint8 tensor (40 bytes), like torch.Generator.get_state()."""
-        from .tensor import Tensor
-
         st = self.rng.bit_generator.state
         raw = (
             st["state"]["state"].to_bytes(16, "little")

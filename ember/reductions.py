@@ -7,7 +7,7 @@ import collections
 
 import numpy as np
 
-from . import functions as elementwise  # circular, used at call time only
+from . import functions as elementwise
 from . import ops
 from ._args import _axes, _float_input, _float_only, _reduced_axes, _wrap_dim
 from .tensor import Tensor, _make

@@ -11,6 +11,7 @@ import numpy as np
 from . import autograd, ops
 from . import dtypes as _dt
 from .autograd import _mode
+from .printing import tensor_repr
 
 
 class Size(tuple):
@@ -71,8 +72,6 @@ class Tensor:
     __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators
 
     def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
-        from .creation import _to_array
-
         if data.__class__ is not np.ndarray:
             # torch.Tensor(data) makes the default float dtype; an ndarray is wrapped as it is.
             data = _to_array(data, dtype or _dt.default_float)
@@ -294,8 +293,6 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        from .printing import tensor_repr
-
         return tensor_repr(self)
 
     # ---- indexing -----------------------------------------------------------------------
@@ -310,6 +307,42 @@ class Tensor:
             raise RuntimeError(
                 f"__setitem__: cannot assign to index of tensor of shape "
                 f"{tuple(self._data.shape)}: {e}") from None
+
+
+def _infer_np_dtype(data) -> np.dtype:
+    """PyTorch's inference: Python floats -> float32, ints -> int64, bools -> bool; NumPy arrays
+    and NumPy scalars keep their dtype."""
+    arr = np.asarray(data)
+    if isinstance(data, (np.ndarray, np.generic)):
+        return arr.dtype
+    if arr.dtype.kind == "f":
+        return np.dtype(np.float32) if arr.dtype != np.float16 else arr.dtype
+    if arr.dtype.kind in "iu":
+        return np.dtype(np.int64)
+    return arr.dtype
+
+
+def _unwrap(data):
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        return np.stack([np.asarray(_unwrap(x)) for x in data])
+    return data
+
+
+def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
+    data = _unwrap(data)
+    if isinstance(data, np.ndarray) and data.dtype.kind not in "fiub":
+        raise TypeError(f"can't convert np.ndarray of type {data.dtype}; ember supports float, "
+                        "int, uint8 and bool arrays")
+    np_dtype = _dt.to_np(dtype) if dtype is not None else _infer_np_dtype(data)
+    try:
+        arr = np.array(data, dtype=np_dtype, copy=copy or None)
+    except (TypeError, ValueError) as e:
+        raise TypeError(
+            f"tensor(): could not build a tensor from {type(data).__name__}: {e}") from None
+    _dt.from_numpy_dtype(arr.dtype)
+    return arr
 
 
 def _clone(t: Tensor) -> Tensor:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..functions import stack
+from ..shapes import stack
 from ..tensor import Tensor
 from .dataset import SampleBatch
 

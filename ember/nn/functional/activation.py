@@ -6,6 +6,7 @@ import warnings
 
 from ... import functions as _functions
 from ... import ops
+from ... import reductions as _reductions
 from ...ops.activation import Gelu, LeakyRelu, Silu
 from ...tensor import Tensor
 from ._args import check_float
@@ -46,9 +47,9 @@ def _softmax_dim(input: Tensor, dim: int | None, op: str) -> int:
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    return _functions.softmax(input, _softmax_dim(input, dim, "softmax"), dtype=dtype)
+    return _reductions.softmax(input, _softmax_dim(input, dim, "softmax"), dtype=dtype)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype=None) -> Tensor:
-    return _functions.log_softmax(input, _softmax_dim(input, dim, "log_softmax"), dtype=dtype)
+    return _reductions.log_softmax(input, _softmax_dim(input, dim, "log_softmax"), dtype=dtype)
