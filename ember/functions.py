@@ -18,7 +18,7 @@ from .tensor import Tensor, _make
 # ---- element-wise ----------------------------------------------------------------------
 def add(input, other, *, alpha=1) -> Tensor:
     if alpha != 1:
-        other = mul(other, alpha)
+        other = other * alpha  # a Tensor op, or plain arithmetic on a number
     return ops.Add.apply(*binary_operands(input, other))
 
 
@@ -30,7 +30,7 @@ def sub(input, other, *, alpha=1) -> Tensor:
     if _is_bool(input) or _is_bool(other):
         raise RuntimeError(ops.elementwise.BOOL_SUB)
     if alpha != 1:
-        other = mul(other, alpha)
+        other = other * alpha  # a Tensor op, or plain arithmetic on a number
     return ops.Sub.apply(*binary_operands(input, other))
 
 

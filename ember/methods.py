@@ -6,12 +6,13 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import functions, ops, reductions, shapes
+from . import functions, indexing, numpy_dispatch, ops, reductions, shapes  # noqa: F401
 from .autograd.function import binary_operator
 from .creation import tensor
 from .dtypes import to_np
+from .inplace import inplace
 from .promotion import binary_operands
-from .tensor import Tensor, _check_inplace
+from .tensor import Tensor
 
 F = SimpleNamespace(**{name: getattr(module, name) for module in (functions, reductions, shapes)
                        for name in module.__all__})
@@ -22,14 +23,15 @@ _METHODS = (
     "isfinite isinf argmax argmin all any sum mean max min amax amin var std logsumexp softmax "
     "log_softmax norm argsort log1p rsqrt masked_fill sign round floor ceil "
     "matmul mm bmm dot reshape flatten squeeze unsqueeze permute transpose swapaxes "
-    "swapdims t expand expand_as broadcast_to flip split chunk unbind narrow"
+    "swapdims t expand expand_as broadcast_to flip split chunk unbind narrow select movedim "
+    "moveaxis unflatten diagonal"
 ).split()
 
 for _name in _METHODS:
     setattr(Tensor, _name, getattr(F, _name))
-Tensor.view = F.reshape
-Tensor.view_as = lambda self, other: F.reshape(self, other._data.shape)
-Tensor.reshape_as = Tensor.view_as
+Tensor.view = F.view
+Tensor.view_as = lambda self, other: F.view(self, other._data.shape)
+Tensor.reshape_as = lambda self, other: F.reshape(self, other._data.shape)
 Tensor.negative = F.neg
 Tensor.greater, Tensor.less, Tensor.greater_equal, Tensor.less_equal = F.gt, F.lt, F.ge, F.le
 
@@ -109,67 +111,32 @@ Tensor.new_tensor = lambda self, data, dtype=None, requires_grad=False: tensor(
 Tensor.type_as = lambda self, other: self.type(other._data.dtype)
 
 
-# ---- in-place updates (optimizers, initialisers) --------------------------------------
-def _inplace(name: str, ufunc):
-    def method(self, other, **kwargs):
-        _check_inplace(self, name)
-        value = other._data if isinstance(other, Tensor) else other
-        alpha = kwargs.get("alpha", 1)
-        if alpha != 1:
-            value = value * alpha
-        try:
-            ufunc(self._data, value, out=self._data, casting="same_kind")
-        except (ValueError, TypeError) as e:
-            raise RuntimeError(f"{name}: {e} (tensor shape {tuple(self._data.shape)})") from None
-        return self
+# ---- in-place ops: the out-of-place function, written back (ember/inplace.py) ----------
+def inplace_of(fn, name: str):
+    """The in-place method `name` of the function fn(input, *args, **kwargs)."""
+
+    def method(self, *args, **kwargs):
+        return inplace(self, name, lambda old: fn(old, *args, **kwargs))
 
     method.__name__ = name
     return method
 
 
-Tensor.add_ = _inplace("add_", np.add)
-Tensor.sub_ = _inplace("sub_", np.subtract)
-Tensor.mul_ = _inplace("mul_", np.multiply)
-Tensor.div_ = _inplace("div_", np.true_divide)
+for _name in ("add sub mul div pow neg abs exp log log1p sqrt sin cos tanh sigmoid relu "
+              "clamp clip masked_fill sign round floor ceil rsqrt square true_divide "
+              "multiply subtract divide").split():
+    setattr(Tensor, _name + "_", inplace_of(getattr(F, _name), _name + "_"))
+Tensor.negative_ = Tensor.neg_
 Tensor.__iadd__ = Tensor.add_
 Tensor.__isub__ = Tensor.sub_
 Tensor.__imul__ = Tensor.mul_
 Tensor.__itruediv__ = Tensor.div_
-
-
-def zero_(self: Tensor) -> Tensor:
-    return fill_(self, 0)
-
-
-def fill_(self: Tensor, value) -> Tensor:
-    _check_inplace(self, "fill_")
-    self._data[...] = value.item() if isinstance(value, Tensor) else value
-    return self
-
-
-def copy_(self: Tensor, src) -> Tensor:
-    _check_inplace(self, "copy_")
-    src = src._data if isinstance(src, Tensor) else np.asarray(src)
-    try:
-        np.copyto(self._data, np.broadcast_to(src, self._data.shape), casting="unsafe")
-    except ValueError as e:
-        raise RuntimeError(f"copy_: {e} (destination shape {tuple(self._data.shape)}, source "
-                           f"shape {tuple(src.shape)})") from None
-    return self
-
-
-def clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
-    _check_inplace(self, "clamp_")
-    try:
-        np.clip(self._data, min, max, out=self._data)
-    except TypeError as e:  # e.g. float bounds on an integer tensor
-        raise RuntimeError(f"clamp_: {e} (tensor dtype {self.dtype})") from None
-    return self
-
-
-
-Tensor.zero_ = zero_
-Tensor.fill_ = fill_
-Tensor.copy_ = copy_
-Tensor.clamp_ = clamp_
-Tensor.clip_ = clamp_
+Tensor.__ipow__ = Tensor.pow_
+Tensor.__imatmul__ = inplace_of(F.matmul, "__imatmul__")
+Tensor.__ifloordiv__ = inplace_of(lambda a, b: F.div(a, b, rounding_mode="floor"),
+                                  "__ifloordiv__")
+Tensor.zero_ = indexing.zero_
+Tensor.fill_ = indexing.fill_
+Tensor.copy_ = indexing.copy_
+Tensor.__getitem__ = indexing.getitem
+Tensor.__setitem__ = indexing.setitem

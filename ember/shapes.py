@@ -1,4 +1,9 @@
-"""Shape functions: views, permutations, expansion, joining, splitting and padding."""
+"""Shape functions: views, permutations, expansion, joining, splitting and padding.
+
+The view functions (view/reshape, permute and the transposes, expand, squeeze/unsqueeze,
+diagonal, and the indexing-based split/chunk/unbind/narrow/select) return tensors that share
+memory with their input, as PyTorch's do: see ember/views.py.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,8 @@ import numpy as np
 from . import ops
 from ._args import _axes, _wrap_dim
 from .promotion import cast_all
-from .tensor import Tensor
+from .tensor import Tensor, _make
+from .views import is_view_result, view_of
 
 
 def _shape_arg(shape) -> tuple:
@@ -20,11 +26,62 @@ def _shape_arg(shape) -> tuple:
     return tuple(int(s) for s in shape)
 
 
+def _target_shape(input, shape: tuple, op: str) -> tuple:
+    """shape with a -1 resolved, or PyTorch's error when it does not fit the input."""
+    size = input._data.size
+    known = math.prod(n for n in shape if n != -1)
+    where = f"(input shape {tuple(input._data.shape)})"
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"{op}: only one dimension can be inferred, got shape {list(shape)} "
+                           f"{where}")
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {size} "
+                               f"{where}")
+        return tuple(size // known if n == -1 else n for n in shape)
+    if known != size or builtins.min(shape, default=0) < 0:
+        raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {size} "
+                           f"{where}")
+    return shape
+
+
 def reshape(input, *shape) -> Tensor:
+    """A view when the strides allow it, else a copy, as PyTorch's reshape."""
     shape = _shape_arg(shape)
     if shape == input._data.shape:
         return input
-    return ops.Reshape.apply(input, shape=shape)
+    shape = _target_shape(input, shape, "reshape")
+    out = ops.Reshape.apply(input, shape=shape)
+    if is_view_result(input._data, out._data):
+        view_of(input, out, lambda base: reshape(base, shape))
+    return out
+
+
+def view(input, *shape) -> Tensor:
+    """The same memory in another shape; PyTorch's RuntimeError when the strides do not allow
+    it. `view(dtype)` reinterprets the bytes."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, Sequence)):
+        return _view_as_dtype(input, shape[0])
+    shape = _target_shape(input, _shape_arg(shape), "view")
+    try:
+        np.reshape(input._data, shape, copy=False)
+    except ValueError:
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
+                           "least one dimension spans across two contiguous subspaces). Use "
+                           ".reshape(...) instead.") from None
+    out = ops.Reshape.apply(input, shape=shape)
+    return view_of(input, out, lambda base: view(base, shape))
+
+
+def _view_as_dtype(input, dtype) -> Tensor:
+    from .dtypes import to_np
+
+    np_dtype = to_np(dtype)
+    if input.requires_grad and np_dtype != input._data.dtype:
+        raise RuntimeError("view(dtype): a tensor that requires grad can only be viewed as its "
+                           "own dtype")
+    out = _make(input._data.view(np_dtype), None)
+    return view_of(input, out, lambda base: _view_as_dtype(base, dtype))
 
 
 def flatten(input, start_dim=0, end_dim=-1) -> Tensor:
@@ -53,9 +110,8 @@ def unsqueeze(input, dim) -> Tensor:
     if not -ndim - 1 <= dim <= ndim:
         raise IndexError(f"unsqueeze: dim {dim} out of range for a tensor of {ndim} dims "
                          f"(expected to be in range of [{-ndim - 1}, {ndim}])")
-    shape = list(input._data.shape)
-    shape.insert(dim % (ndim + 1), 1)
-    return reshape(input, tuple(shape))
+    index = (slice(None),) * (dim % (ndim + 1)) + (None,)
+    return input[index]
 
 
 def permute(input, *dims) -> Tensor:
@@ -64,7 +120,26 @@ def permute(input, *dims) -> Tensor:
     if sorted(d % builtins.max(ndim, 1) for d in dims) != list(range(ndim)):
         raise RuntimeError(f"permute: dims {dims} are not a permutation of the {ndim} dims of "
                            f"a tensor of shape {tuple(input._data.shape)}")
-    return ops.Permute.apply(input, dims=tuple(d % builtins.max(ndim, 1) for d in dims))
+    dims = tuple(d % builtins.max(ndim, 1) for d in dims)
+    out = ops.Permute.apply(input, dims=dims)
+    return view_of(input, out, lambda base: permute(base, dims))
+
+
+def movedim(input, source, destination) -> Tensor:
+    """Dims `source` moved to positions `destination` (ints or sequences of ints)."""
+    ndim = input._data.ndim
+    src = [_wrap_dim(d, ndim) for d in ((source,) if isinstance(source, int) else source)]
+    dst = [_wrap_dim(d, ndim) for d in (
+        (destination,) if isinstance(destination, int) else destination)]
+    if len(src) != len(dst) or len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} dims)")
+    rest = iter(d for d in range(ndim) if d not in src)
+    placed = dict(zip(dst, src))
+    return permute(input, tuple(placed[i] if i in placed else next(rest) for i in range(ndim)))
+
+
+moveaxis = movedim
 
 
 def transpose(input, dim0, dim1) -> Tensor:
@@ -96,7 +171,10 @@ def expand(input, *sizes) -> Tensor:
         raise RuntimeError(f"expand: the size -1 is not allowed in a new leading dim (sizes "
                            f"{sizes}, tensor shape {tuple(shape)})")
     target = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
-    return ops.Expand.apply(input, shape=target)
+    if target == shape:
+        return input
+    out = ops.Expand.apply(input, shape=target)
+    return view_of(input, out, lambda base: expand(base, target))
 
 
 def broadcast_to(input, shape) -> Tensor:
@@ -158,6 +236,34 @@ def unbind(input, dim=0) -> tuple[Tensor, ...]:
 def narrow(input, dim, start, length) -> Tensor:
     lead = (slice(None),) * (dim % input._data.ndim)
     return input[lead + (slice(start, start + length),)]
+
+
+def select(input, dim, index) -> Tensor:
+    lead = (slice(None),) * _wrap_dim(dim, input._data.ndim)
+    return input[lead + (int(index),)]
+
+
+def unflatten(input, dim, sizes) -> Tensor:
+    shape = input._data.shape
+    dim = _wrap_dim(dim, len(shape))
+    sizes = tuple(sizes)
+    if sizes.count(-1) == 1:
+        known = math.prod(n for n in sizes if n != -1)
+        sizes = tuple(shape[dim] // known if n == -1 else n for n in sizes)
+    if math.prod(sizes) != shape[dim]:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({shape[dim]}) in the input tensor")
+    return reshape(input, shape[:dim] + sizes + shape[dim + 1:])
+
+
+def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal of the (dim1, dim2) planes as the last dim: a view."""
+    ndim = input._data.ndim
+    dim1, dim2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
+    if dim1 == dim2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    out = ops.Diagonal.apply(input, offset=offset, dim1=dim1, dim2=dim2)
+    return view_of(input, out, lambda base: diagonal(base, offset, dim1, dim2))
 
 
 def pad(input, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:

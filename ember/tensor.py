@@ -11,6 +11,7 @@ import numpy as np
 from . import autograd, ops
 from . import dtypes as _dt
 from .autograd import _mode
+from .autograd.function import version_counter
 from .printing import tensor_repr
 
 
@@ -68,8 +69,18 @@ _new = object.__new__
 
 
 class Tensor:
-    __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "__weakref__")
-    __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators
+    """An n-dimensional array with autograd: a NumPy array (`_data`), and where it came from.
+
+    Rarely set attributes (a view's base, the version counter, hooks) live in the instance's
+    `__dict__` and default to the class attributes below, so the hot path sets only four slots.
+    """
+
+    __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "__dict__", "__weakref__")
+    _vc = None  # VersionCounter, shared with views; created on first need
+    _base = None  # for a view: the tensor whose memory it shares (never itself a view)
+    _view_fn = None  # for a view: replays the view ops on `_base` (None: made under no_grad)
+    _grad_hooks = None  # register_hook on a leaf
+    _post_accumulate_hooks = None
 
     def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
         if data.__class__ is not np.ndarray:
@@ -88,12 +99,20 @@ class Tensor:
 
     # ---- properties ---------------------------------------------------------------------
     @property
-    def data(self):
-        return self._data
+    def data(self) -> Tensor:
+        """The same memory as a tensor outside autograd: writes through it change this tensor
+        and are not recorded (nor counted by the version counter), as in PyTorch."""
+        return _make(self._data, None)
 
     @data.setter
-    def data(self, value) -> None:
-        self._data = value._data if isinstance(value, Tensor) else value
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data must be set to a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def _version(self) -> int:
+        return 0 if self._vc is None else self._vc.version
 
     @property
     def shape(self) -> Size:
@@ -141,11 +160,27 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
-    def is_contiguous(self) -> bool:
+    # ---- memory layout ------------------------------------------------------------------
+    def is_contiguous(self, memory_format=None) -> bool:
         return bool(self._data.flags.c_contiguous)
 
-    def contiguous(self) -> Tensor:
+    def contiguous(self, memory_format=None) -> Tensor:
         return self if self._data.flags.c_contiguous else self.clone()
+
+    def stride(self, dim: int | None = None):
+        """Steps between elements along each dim, in elements (not bytes, as NumPy's)."""
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[dim]
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0]
+
+    def storage_offset(self) -> int:
+        start = _owner(self._data).__array_interface__["data"][0]
+        return (self.data_ptr() - start) // self._data.itemsize
+
+    def untyped_storage(self) -> _Storage:
+        return _Storage(_owner(self._data))
 
     # ---- autograd -----------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -171,6 +206,30 @@ class Tensor:
     def retains_grad(self) -> bool:
         return self.grad_fn is not None and self.grad_fn.retained is self
 
+    def register_hook(self, hook):
+        """hook(grad) runs when this tensor's gradient is computed, before it is used or
+        accumulated; it may return a replacement. Returns a handle with remove()."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._grad_hooks is None:
+                self._grad_hooks = []
+            return _HookHandle(self._grad_hooks, hook)
+        node = self.grad_fn
+        if node.tensor_hooks is None:
+            node.tensor_hooks = []
+        return _HookHandle(node.tensor_hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs once per backward, after this leaf's .grad has received all of that
+        backward's gradient. Returns a handle with remove()."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        return _HookHandle(self._post_accumulate_hooks, hook)
+
     def backward(self, gradient=None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs=None) -> None:
         if gradient is None and self.grad_fn is not None and self._data.size == 1 and not (
@@ -182,12 +241,27 @@ class Tensor:
             autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
-        return _make(self._data, None)
+        """The same memory outside the graph; unlike `.data`, it shares the version counter,
+        so in-place changes through it are still detected by the graph."""
+        out = _make(self._data, None)
+        out._vc = version_counter(self)
+        return out
 
     def detach_(self) -> Tensor:
+        if self._base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are "
+                               "using DistributedDataParallel (DDP) for training, and "
+                               "gradient_as_bucket_view is set as True, gradients are views of "
+                               "DDP buckets, and hence detach_() cannot be called on these "
+                               "gradients. To fix this error, please refer to the "
+                               "Optimizer.zero_grad() function in torch/optim/optimizer.py as "
+                               "the solution.")
         self.grad_fn = None
         self.requires_grad = False
         return self
+
+    def _is_view(self) -> bool:
+        return self._base is not None
 
     def clone(self) -> Tensor:
         return _clone(self)
@@ -295,20 +369,6 @@ class Tensor:
     def __repr__(self) -> str:
         return tensor_repr(self)
 
-    # ---- indexing -----------------------------------------------------------------------
-    def __getitem__(self, index) -> Tensor:
-        return ops.Getitem.apply(self, index=_array_index(index))
-
-    def __setitem__(self, index, value) -> None:
-        _check_inplace(self, "__setitem__")
-        try:
-            self._data[_array_index(index)] = value._data if isinstance(value, Tensor) else value
-        except (ValueError, IndexError) as e:
-            raise RuntimeError(
-                f"__setitem__: cannot assign to index of tensor of shape "
-                f"{tuple(self._data.shape)}: {e}") from None
-
-
 def _infer_np_dtype(data) -> np.dtype:
     """PyTorch's inference: Python floats -> float32, ints -> int64, bools -> bool; NumPy arrays
     and NumPy scalars keep their dtype."""
@@ -345,32 +405,49 @@ def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
     return arr
 
 
+def _owner(a: np.ndarray) -> np.ndarray:
+    """The array that owns a's memory (views of views, as_strided included)."""
+    while True:
+        base = a.base
+        if isinstance(base, np.ndarray):
+            a = base
+        elif base is not None and isinstance(getattr(base, "base", None), np.ndarray):
+            a = base.base  # as_strided wraps its source in an object that keeps it as .base
+        else:
+            return a
+
+
+class _Storage:
+    """The memory under a tensor and its views (what PyTorch's untyped_storage() reports)."""
+
+    def __init__(self, owner: np.ndarray) -> None:
+        self._owner = owner
+
+    def size(self) -> int:
+        return self._owner.nbytes
+
+    nbytes = size
+
+    def data_ptr(self) -> int:
+        return self._owner.__array_interface__["data"][0]
+
+
+class _HookHandle:
+    """What register_hook returns: remove() unregisters the hook."""
+
+    def __init__(self, hooks: list, hook) -> None:
+        self.hooks, self.hook = hooks, hook
+        hooks.append(hook)
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
 def _clone(t: Tensor) -> Tensor:
     if t.requires_grad and _mode.enabled:
         return ops.Cast.apply(t, dtype=t._data.dtype)  # astype copies; its backward passes through
     return _make(t._data.copy(), None)
-
-
-def _array_index(index):
-    """Tensors inside an index become arrays; Python lists of ints become integer arrays."""
-    if isinstance(index, tuple):
-        return tuple(_array_index(i) for i in index)
-    if isinstance(index, Tensor):
-        return index._data
-    if isinstance(index, list):
-        return np.asarray([i.item() if isinstance(i, Tensor) else i for i in index])
-    return index
-
-
-def _check_inplace(t: Tensor, op: str) -> None:
-    if t.requires_grad and _mode.enabled:
-        if t.grad_fn is None:
-            raise RuntimeError(
-                f"{op}: a leaf Variable that requires grad is being used in an in-place "
-                "operation.")
-        raise RuntimeError(
-            f"{op}: in-place operations on tensors that are part of an autograd graph are not "
-            "supported by ember; use the out-of-place op instead.")
 
 
 autograd.bind_tensor_class(Tensor)

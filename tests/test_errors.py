@@ -29,7 +29,7 @@ ERRORS = [
     ("m.cat([m.ones(2, 3), m.ones(3)])", r"cat.*\(2, 3\).*\(3,\)"),
     ("m.stack([m.ones(2, 3), m.ones(2, 4)])", r"stack.*\(2, 3\).*\(2, 4\)"),
     ("m.ones(2, 3).reshape(4, 2)", r"reshape.*\(2, 3\)"),
-    ("m.ones(2, 3).view(-1, -1)", r"reshape.*\(2, 3\)"),
+    ("m.ones(2, 3).view(-1, -1)", r"view.*\(2, 3\)"),
     ("m.ones(2, 3).expand(4, 3)", r"expand.*\(2, 3\)"),
     ("m.ones(2, 1).expand(-1, -1, 3)", r"expand.*-1.*\(2, 1\)"),
     ("m.ones(2, 3).flatten(1, 0)", r"flatten.*\(2, 3\)"),

@@ -14,7 +14,8 @@ import ember
 
 def test_attributes():
     t = ember.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    assert isinstance(t.data, np.ndarray) and t.data.dtype == np.float32
+    assert isinstance(t.data, ember.Tensor) and not t.data.requires_grad
+    assert np.shares_memory(t.data.numpy(), t.numpy()) and t.numpy().dtype == np.float32
     assert t.shape == (2, 3) and isinstance(t.shape, ember.Size) and t.shape.numel() == 6
     assert t.size() == (2, 3) and t.size(0) == 2 and t.size(-1) == 3
     assert t.dtype is ember.float32 and t.dtype.np == np.float32
@@ -36,13 +37,13 @@ def test_autograd_attributes():
     assert y.grad_fn.parents[0] is x
     z = y.detach()
     assert not z.requires_grad and z.is_leaf and z.grad_fn is None
-    assert np.shares_memory(z.data, y.data)  # detach shares storage, as in PyTorch
+    assert np.shares_memory(z.numpy(), y.detach().numpy())  # detach shares storage, as in PyTorch
 
 
 def test_numpy_item_tolist_array():
     t = ember.tensor([[1, 2], [3, 4]])
     a = t.numpy()
-    assert a.dtype == np.int64 and np.shares_memory(a, t.data)
+    assert a.dtype == np.int64 and np.shares_memory(a, t.detach().numpy())
     assert t.tolist() == [[1, 2], [3, 4]] and type(t.tolist()[0][0]) is int
     assert ember.tensor(2.5).item() == 2.5 and type(ember.tensor(2.5).item()) is float
     assert type(ember.tensor(3).item()) is int and ember.tensor(True).item() is True
@@ -51,7 +52,7 @@ def test_numpy_item_tolist_array():
         ember.tensor([1.0, 2.0]).item()
     np.testing.assert_array_equal(np.asarray(t), [[1, 2], [3, 4]])
     assert np.asarray(t, dtype=np.float64).dtype == np.float64
-    assert not np.shares_memory(np.array(t), t.data)
+    assert not np.shares_memory(np.array(t), t.detach().numpy())
     with pytest.raises(RuntimeError, match="detach"):
         ember.ones(2, requires_grad=True).numpy()
 
@@ -77,7 +78,8 @@ def test_iteration_is_differentiable():
 def test_clone_copies_and_keeps_graph():
     x = ember.tensor([1.0, 2.0], requires_grad=True)
     c = x.clone()
-    assert not np.shares_memory(c.data, x.data) and c.requires_grad and not c.is_leaf
+    assert not np.shares_memory(c.detach().numpy(), x.detach().numpy())
+    assert c.requires_grad and not c.is_leaf
     (c * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
     plain = ember.tensor([1, 2])
@@ -107,7 +109,7 @@ def test_requires_grad_and_retain_grad():
 def test_cast_methods(method, dtype):
     t = ember.tensor([-1.5, 0.0, 2.7], dtype=ember.float64)
     out = getattr(t, method)()
-    assert out.dtype is getattr(ember, dtype) and out.data.dtype == np.dtype(dtype)
+    assert out.dtype is getattr(ember, dtype) and out.detach().numpy().dtype == np.dtype(dtype)
     np.testing.assert_array_equal(out.numpy(), t.numpy().astype(dtype))
     assert out.to(t.dtype).dtype is ember.float64
 
@@ -208,9 +210,9 @@ def test_setitem_rules():
 ])
 def test_inplace(call, expected):
     t = ember.tensor([2.0, 0.0])
-    storage = t.data
+    storage = t.detach().numpy()
     assert call(t) is t
-    assert t.data is storage and t.dtype is ember.float32
+    assert t.detach().numpy() is storage and t.dtype is ember.float32
     np.testing.assert_array_equal(t.numpy(), expected)
 
 

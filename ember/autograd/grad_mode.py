@@ -8,11 +8,16 @@ from collections.abc import Callable
 
 
 class _GradMode:
-    __slots__ = ("enabled", "anomaly")
+    """enabled: ops are recorded. anomaly: detect_anomaly is on. graph_backward: the engine is
+    running a backward pass that is itself recorded (create_graph=True), so Functions hand
+    their backward formulas Tensors instead of arrays."""
+
+    __slots__ = ("enabled", "anomaly", "graph_backward")
 
     def __init__(self) -> None:
         self.enabled = True
         self.anomaly = False
+        self.graph_backward = False
 
 
 _mode = _GradMode()

@@ -5,6 +5,7 @@ import warnings
 # The layers' primitives, reached as ember.ops.conv.Convolution and so on.
 from . import activation, conv, embedding, loss, norm, pool  # noqa: E402, F401
 from .elementwise import *  # noqa: F403
+from .indexing import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .movement import *  # noqa: F403
 from .reduction import *  # noqa: F403

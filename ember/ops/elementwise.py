@@ -1,4 +1,8 @@
-"""Element-wise primitives. Gradients may come back broadcast; the engine reduces them."""
+"""Element-wise primitives. Gradients may come back broadcast; the engine reduces them.
+
+Each backward is NumPy code that also runs on Tensors (see ember/autograd/function.py), so it
+uses operators, ufuncs and np.where, never array methods such as .astype or .sum.
+"""
 
 from __future__ import annotations
 
@@ -40,49 +44,46 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(ctx, a, b):
-        ctx.a, ctx.b = a, b
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return a * b
 
     def backward(ctx, g):
-        need_a, need_b = ctx.needs_input_grad
-        return (g * ctx.b if need_a else None), (g * ctx.a if need_b else None)
+        a, b = ctx.saved_tensors
+        return (None if b is None else g * b), (None if a is None else g * a)
 
 
 class Div(Function):
     def forward(ctx, a, b):
-        ctx.b = b
-        ctx.out = out = a / b
+        out = a / b
+        ctx.save_for_backward(b, out if ctx.needs_input_grad[1] else None)
         return out
 
     def backward(ctx, g):
+        b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        ga = g / ctx.b if need_a else None
-        gb = -g * ctx.out / ctx.b if need_b else None
-        return ga, gb
+        return (g / b if need_a else None), (-g * out / b if need_b else None)
 
 
 class Pow(Function):
     def forward(ctx, a, b):
-        ctx.a, ctx.b = a, b
         out = a**b
         if out.dtype != a.dtype:  # NumPy's bool ** bool is int8; PyTorch keeps bool
             out = out.astype(a.dtype)
-        ctx.out = out
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
     def backward(ctx, g):
-        a, b = ctx.a, ctx.b
+        a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        ga = None
-        if need_a:
-            # d(a**b)/da = b * a**(b-1), taken as 0 where b == 0 (not 0 * inf at a == 0)
-            with np.errstate(divide="ignore", invalid="ignore"):
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_a:
+                # d(a**b)/da = b * a**(b-1), taken as 0 where b == 0 (not 0 * inf at a == 0)
                 ga = g * np.where(b == 0, 0, b * a ** (b - 1))
-        gb = None
-        if need_b:
-            # d(a**b)/db = a**b * log(a), taken as 0 where a == 0 and b >= 0, as PyTorch does.
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = g * np.where((a == 0) & (b >= 0), 0, ctx.out * np.log(a))
+            if need_b:
+                # d(a**b)/db = a**b * log(a), taken as 0 where a == 0 and b >= 0, as PyTorch.
+                gb = g * np.where((a == 0) & (b >= 0), 0, out * np.log(a))
         return ga, gb
 
 
@@ -99,74 +100,85 @@ class Neg(Function):
 
 class Abs(Function):
     def forward(ctx, a):
-        ctx.a = a
+        ctx.save_for_backward(a)
         return np.abs(a)
 
     def backward(ctx, g):
-        return g * np.sign(ctx.a)
+        a, = ctx.saved_tensors
+        return g * np.sign(a)
 
 
 class Exp(Function):
     def forward(ctx, a):
-        ctx.out = out = np.exp(a)
+        out = np.exp(a)
+        ctx.save_for_backward(out)
         return out
 
     def backward(ctx, g):
-        return g * ctx.out
+        out, = ctx.saved_tensors
+        return g * out
 
 
 class Log(Function):
     def forward(ctx, a):
-        ctx.a = a
+        ctx.save_for_backward(a)
         return np.log(a)
 
     def backward(ctx, g):
-        return g / ctx.a
+        a, = ctx.saved_tensors
+        return g / a
 
 
 class Log1p(Function):
     def forward(ctx, a):
-        ctx.a = a
+        ctx.save_for_backward(a)
         return np.log1p(a)
 
     def backward(ctx, g):
-        return g / (1 + ctx.a)
+        a, = ctx.saved_tensors
+        return g / (1 + a)
 
 
 class Sqrt(Function):
     def forward(ctx, a):
-        ctx.out = out = np.sqrt(a)
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
         return out
 
     def backward(ctx, g):
-        return g / (2 * ctx.out)
+        out, = ctx.saved_tensors
+        return g / (2 * out)
 
 
 class Sin(Function):
     def forward(ctx, a):
-        ctx.a = a
+        ctx.save_for_backward(a)
         return np.sin(a)
 
     def backward(ctx, g):
-        return g * np.cos(ctx.a)
+        a, = ctx.saved_tensors
+        return g * np.cos(a)
 
 
 class Cos(Function):
     def forward(ctx, a):
-        ctx.a = a
+        ctx.save_for_backward(a)
         return np.cos(a)
 
     def backward(ctx, g):
-        return -g * np.sin(ctx.a)
+        a, = ctx.saved_tensors
+        return -g * np.sin(a)
 
 
 class Tanh(Function):
     def forward(ctx, a):
-        ctx.out = out = np.tanh(a)
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
         return out
 
     def backward(ctx, g):
-        return g * (1 - ctx.out * ctx.out)
+        out, = ctx.saved_tensors
+        return g * (1 - out * out)
 
 
 def stable_sigmoid(a: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
@@ -179,21 +191,24 @@ def stable_sigmoid(a: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
 
 class Sigmoid(Function):
     def forward(ctx, a):
-        ctx.out = out = stable_sigmoid(a)
+        out = stable_sigmoid(a)
+        ctx.save_for_backward(out)
         return out
 
     def backward(ctx, g):
-        out = ctx.out
+        out, = ctx.saved_tensors
         return g * out * (1 - out)
 
 
 class Relu(Function):
     def forward(ctx, a):
-        ctx.out = out = np.maximum(a, 0)
+        out = np.maximum(a, 0)
+        ctx.save_for_backward(out)
         return out
 
     def backward(ctx, g):
-        return g * (ctx.out > 0)
+        out, = ctx.saved_tensors
+        return g * (out > 0)
 
 
 class PiecewiseConstant(Function):
@@ -208,12 +223,13 @@ class PiecewiseConstant(Function):
 
 class Clamp(Function):
     def forward(ctx, a, min=None, max=None):  # noqa: A002 - PyTorch's names
-        ctx.a, ctx.min, ctx.max = a, min, max
+        ctx.save_for_backward(a)
+        ctx.min, ctx.max = min, max
         # NumPy scalar bounds (np.float64) must not widen a float32 tensor
         return np.clip(a, min, max).astype(a.dtype, copy=False)
 
     def backward(ctx, g):
-        a, lo, hi = ctx.a, ctx.min, ctx.max
+        (a,), lo, hi = ctx.saved_tensors, ctx.min, ctx.max
         if lo is not None and hi is not None:
             return g * ((a >= lo) & (a <= hi))
         return g * (a >= lo) if lo is not None else g * (a <= hi)
@@ -221,27 +237,27 @@ class Clamp(Function):
 
 def _tie_split(g, win, tie):
     """Gradient share of one operand of maximum/minimum: ties split it half and half."""
-    return g * (win + 0.5 * tie).astype(g.dtype, copy=False)
+    return g * win + (g * tie) * 0.5
 
 
 class Maximum(Function):
     def forward(ctx, a, b):
-        ctx.a, ctx.b = a, b
+        ctx.save_for_backward(a, b)
         return np.maximum(a, b)
 
     def backward(ctx, g):
-        a, b = ctx.a, ctx.b
+        a, b = ctx.saved_tensors
         tie = a == b
         return _tie_split(g, a > b, tie), _tie_split(g, a < b, tie)
 
 
 class Minimum(Function):
     def forward(ctx, a, b):
-        ctx.a, ctx.b = a, b
+        ctx.save_for_backward(a, b)
         return np.minimum(a, b)
 
     def backward(ctx, g):
-        a, b = ctx.a, ctx.b
+        a, b = ctx.saved_tensors
         tie = a == b
         return _tie_split(g, a < b, tie), _tie_split(g, a > b, tie)
 
@@ -254,9 +270,8 @@ class Where(Function):
     def backward(ctx, g):
         cond = ctx.condition
         need_a, need_b = ctx.needs_input_grad
-        zero = np.zeros((), dtype=g.dtype)
-        return (np.where(cond, g, zero) if need_a else None,
-                np.where(cond, zero, g) if need_b else None)
+        return (np.where(cond, g, 0) if need_a else None,
+                np.where(cond, 0, g) if need_b else None)
 
 
 class Cast(Function):
@@ -265,4 +280,4 @@ class Cast(Function):
         return a.astype(dtype)
 
     def backward(ctx, g):
-        return g.astype(ctx.dtype)
+        return Cast.call(g, dtype=ctx.dtype)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .movement import Getitem
+from .indexing import Getitem
 
 __all__ = ["EmbeddingLookup"]
 
@@ -13,15 +13,25 @@ class EmbeddingLookup(Getitem):
     """weight[indices]. The padding row gets no gradient; with scale_grad_by_freq each row's
     gradient is divided by how often its index occurs in the batch."""
 
+    op_name = "embedding"
+
     def forward(ctx, weight, index=None, padding_idx=None, scale_grad_by_freq=False):
         ctx.padding_idx, ctx.scale_grad_by_freq = padding_idx, scale_grad_by_freq
+        ctx.dtype = weight.dtype
         return super().forward(weight, index=index)
 
     def backward(ctx, g):
         grad = super().backward(g)
+        rows, row_shape = ctx.shape[0], (-1,) + (1,) * (len(ctx.shape) - 1)
         if ctx.scale_grad_by_freq:
-            counts = np.bincount(ctx.index.reshape(-1), minlength=grad.shape[0])
-            grad /= np.maximum(counts, 1).reshape((-1,) + (1,) * (grad.ndim - 1))
+            counts = np.bincount(ctx.index.reshape(-1), minlength=rows)
+            grad = grad / np.maximum(counts, 1).astype(ctx.dtype).reshape(row_shape)
         if ctx.padding_idx is not None:
-            grad[ctx.padding_idx] = 0
+            keep = np.ones(rows, dtype=bool)
+            keep[ctx.padding_idx] = False
+            grad = grad * keep.reshape(row_shape)
         return grad
+
+    @classmethod
+    def name(cls) -> str:
+        return "EmbeddingBackward0"

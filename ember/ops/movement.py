@@ -1,12 +1,15 @@
-"""Shape and indexing primitives: views where NumPy gives views, scatters on the way back."""
+"""Shape primitives: views where NumPy gives views (ember/views.py makes them tensor views), and
+joins and splits. Indexing lives in ops/indexing.py."""
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function
 
-__all__ = ["Reshape", "Permute", "Expand", "Cat", "Stack", "Getitem", "Pad", "Flip"]
+__all__ = ["Reshape", "Permute", "Expand", "Cat", "Stack", "Pad", "Flip", "Diagonal",
+           "DiagonalScatter"]
 
 
 class Reshape(Function):
@@ -15,16 +18,20 @@ class Reshape(Function):
         return a.reshape(shape)
 
     def backward(ctx, g):
-        return g.reshape(ctx.shape)
+        return np.reshape(g, ctx.shape)
+
+    @classmethod
+    def name(cls) -> str:
+        return "ViewBackward0"
 
 
 class Permute(Function):
     def forward(ctx, a, dims=None):
-        ctx.inverse = np.argsort(dims)
+        ctx.inverse = tuple(np.argsort(dims))
         return a.transpose(dims)
 
     def backward(ctx, g):
-        return g.transpose(ctx.inverse)
+        return np.transpose(g, ctx.inverse)
 
 
 class Expand(Function):
@@ -54,26 +61,6 @@ class Stack(Function):
         return tuple(np.moveaxis(g, ctx.axis, 0))
 
 
-class Getitem(Function):
-    def forward(ctx, a, index=None):
-        ctx.shape, ctx.index = a.shape, index
-        ctx.advanced = _is_advanced(index)
-        return a[index]
-
-    def backward(ctx, g):
-        grad = np.zeros(ctx.shape, dtype=g.dtype)
-        if ctx.advanced:
-            np.add.at(grad, ctx.index, g)  # repeated indices accumulate
-        else:
-            grad[ctx.index] = g
-        return grad
-
-
-def _is_advanced(index) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, (np.ndarray, list)) for p in parts)
-
-
 class Pad(Function):
     def forward(ctx, a, widths=None, value=0.0):
         ctx.crop = tuple(slice(lo, a.shape[i] + lo) for i, (lo, _) in enumerate(widths))
@@ -86,7 +73,42 @@ class Pad(Function):
 class Flip(Function):
     def forward(ctx, a, dims=None):
         ctx.dims = dims
-        return np.flip(a, dims)
+        return np.flip(a, dims).copy()  # a copy, as in PyTorch (NumPy flips by a view)
 
     def backward(ctx, g):
         return np.flip(g, ctx.dims)
+
+
+def diagonal_view(a: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    """A writable view of a's diagonal in the (dim1, dim2) planes, as the last dim (NumPy's
+    np.diagonal gives the same elements, read-only)."""
+    start = [0] * a.ndim
+    start[dim2 if offset >= 0 else dim1] = abs(offset)
+    length = max(0, min(a.shape[dim1] - start[dim1], a.shape[dim2] - start[dim2]))
+    corner = a[tuple(slice(min(s, n), None) for s, n in zip(start, a.shape))]
+    rest = [i for i in range(a.ndim) if i not in (dim1, dim2)]
+    return as_strided(corner, tuple(a.shape[i] for i in rest) + (length,),
+                      tuple(a.strides[i] for i in rest) + (a.strides[dim1] + a.strides[dim2],))
+
+
+class Diagonal(Function):
+    def forward(ctx, a, offset=0, dim1=0, dim2=1):
+        ctx.shape, ctx.where = a.shape, (offset, dim1, dim2)
+        return diagonal_view(a, offset, dim1, dim2)
+
+    def backward(ctx, g):
+        return DiagonalScatter.call(g, shape=ctx.shape, where=ctx.where)
+
+
+class DiagonalScatter(Function):
+    """Zeros of `shape` with g on the diagonal: Diagonal's backward."""
+
+    def forward(ctx, g, shape=None, where=(0, 0, 1)):
+        ctx.where = where
+        out = np.zeros(shape, dtype=g.dtype)
+        diagonal_view(out, *where)[...] = g
+        return out
+
+    def backward(ctx, gg):
+        offset, dim1, dim2 = ctx.where
+        return Diagonal.call(gg, offset=offset, dim1=dim1, dim2=dim2)

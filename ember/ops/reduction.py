@@ -6,7 +6,8 @@ import numpy as np
 
 from ..autograd import Function
 
-__all__ = ["Sum", "Mean", "MaxDim", "Amax", "LogSumExp", "Softmax", "LogSoftmax"]
+__all__ = ["Sum", "Mean", "MaxDim", "Amax", "LogSumExp", "Softmax", "LogSoftmax", "Gather",
+           "ScatterAdd"]
 
 
 def _expand_back(g, shape, axis, keepdim):
@@ -36,6 +37,38 @@ class Mean(Function):
         return _expand_back(g / ctx.count, ctx.shape, ctx.axis, ctx.keepdim)
 
 
+def _along(index: np.ndarray, axis: int) -> tuple:
+    """An advanced index that picks index[..., i, ...] along `axis` of an array shaped like it
+    elsewhere (what take_along_axis reads), for writing with np.add.at."""
+    grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+    grids[axis] = index
+    return tuple(grids)
+
+
+class Gather(Function):
+    """a's elements at `index` along `axis` (np.take_along_axis, PyTorch's gather)."""
+
+    def forward(ctx, a, index=None, axis=0):
+        ctx.shape, ctx.index, ctx.axis = a.shape, index, axis
+        return np.take_along_axis(a, index, axis=axis)
+
+    def backward(ctx, g):
+        return ScatterAdd.call(g, shape=ctx.shape, index=ctx.index, axis=ctx.axis)
+
+
+class ScatterAdd(Function):
+    """Zeros of `shape` with g added at `index` along `axis`: Gather's backward."""
+
+    def forward(ctx, g, shape=None, index=None, axis=0):
+        ctx.index, ctx.axis = index, axis
+        out = np.zeros(shape, dtype=g.dtype)
+        np.add.at(out, _along(index, axis), g)
+        return out
+
+    def backward(ctx, gg):
+        return Gather.call(gg, index=ctx.index, axis=ctx.axis)
+
+
 class MaxDim(Function):
     """max/min along one dim: the gradient goes to the index that was picked, as in PyTorch."""
 
@@ -46,10 +79,9 @@ class MaxDim(Function):
         return out if keepdim else np.squeeze(out, axis)
 
     def backward(ctx, g):
-        grad = np.zeros(ctx.shape, dtype=g.dtype)
-        np.put_along_axis(grad, ctx.indices, g if ctx.keepdim else np.expand_dims(g, ctx.axis),
-                          axis=ctx.axis)
-        return grad
+        if not ctx.keepdim:
+            g = np.expand_dims(g, ctx.axis)
+        return ScatterAdd.call(g, shape=ctx.shape, index=ctx.indices, axis=ctx.axis)
 
 
 class Amax(Function):
@@ -57,26 +89,31 @@ class Amax(Function):
 
     def forward(ctx, a, axis=None, keepdim=False, largest=True):
         out = (np.max if largest else np.min)(a, axis=axis, keepdims=True)
-        ctx.a, ctx.out, ctx.axis = a, out, axis
+        ctx.save_for_backward(a)
+        ctx.extremum, ctx.axis = out, axis
         return out if keepdim or axis is None and a.ndim == 0 else np.squeeze(out, axis)
 
     def backward(ctx, g):
-        mask = ctx.a == ctx.out
-        count = mask.sum(axis=ctx.axis, keepdims=True)
-        g = g.reshape(ctx.out.shape)
-        return (g / count) * mask
+        a, = ctx.saved_tensors
+        mask = a == ctx.extremum
+        count = np.sum(mask, axis=ctx.axis, keepdims=True)
+        return (np.reshape(g, ctx.extremum.shape) / count) * mask
 
 
 class LogSumExp(Function):
     def forward(ctx, a, axis=None, keepdim=False):
         m = np.max(a, axis=axis, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
-        out = np.log(np.exp(a - m).sum(axis=axis, keepdims=True)) + m
-        ctx.a, ctx.out = a, out
-        return out if keepdim else np.squeeze(out, axis)
+        kept = np.log(np.exp(a - m).sum(axis=axis, keepdims=True)) + m
+        out = kept if keepdim else np.squeeze(kept, axis)
+        ctx.save_for_backward(a, out)
+        ctx.kept_shape = kept.shape
+        return out
 
     def backward(ctx, g):
-        return g.reshape(ctx.out.shape) * np.exp(ctx.a - ctx.out)
+        a, out = ctx.saved_tensors
+        shape = ctx.kept_shape
+        return np.reshape(g, shape) * np.exp(a - np.reshape(out, shape))
 
 
 class Softmax(Function):
@@ -84,13 +121,14 @@ class Softmax(Function):
         e = a - a.max(axis=axis, keepdims=True)
         np.exp(e, out=e)
         e /= e.sum(axis=axis, keepdims=True)
-        ctx.out, ctx.axis = e, axis
+        ctx.save_for_backward(e)
+        ctx.axis = axis
         return e
 
     def backward(ctx, g):
-        y = ctx.out
+        y, = ctx.saved_tensors
         gy = g * y
-        gy -= y * gy.sum(axis=ctx.axis, keepdims=True)
+        gy -= y * np.sum(gy, axis=ctx.axis, keepdims=True)
         return gy
 
 
@@ -98,8 +136,10 @@ class LogSoftmax(Function):
     def forward(ctx, a, axis=-1):
         shifted = a - a.max(axis=axis, keepdims=True)
         shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        ctx.out, ctx.axis = shifted, axis
+        ctx.save_for_backward(shifted)
+        ctx.axis = axis
         return shifted
 
     def backward(ctx, g):
-        return g - np.exp(ctx.out) * g.sum(axis=ctx.axis, keepdims=True)
+        out, = ctx.saved_tensors
+        return g - np.exp(out) * np.sum(g, axis=ctx.axis, keepdims=True)

@@ -15,7 +15,7 @@ class Parity:
 
     def copy_weights(self, ember_module, torch_module) -> None:
         """ember's state_dict into torch's, so the key names are checked on the way."""
-        state = {k: self.torch.from_numpy(v.data.copy())
+        state = {k: self.torch.from_numpy(v.detach().numpy().copy())
                  for k, v in ember_module.state_dict().items()}
         torch_module.load_state_dict(state, strict=True)
 
@@ -33,16 +33,16 @@ class Parity:
         ember_out = ember_fn(*[e for e, _ in pairs])
         torch_out = torch_fn(*[t for _, t in pairs])
         expected = torch_out.detach().numpy()
-        assert ember_out.data.dtype == expected.dtype
-        np.testing.assert_allclose(ember_out.data, expected, rtol=rtol, atol=atol)
+        assert ember_out.detach().numpy().dtype == expected.dtype
+        np.testing.assert_allclose(ember_out.detach().numpy(), expected, rtol=rtol, atol=atol)
         upstream = np.random.default_rng(5).standard_normal(expected.shape).astype(expected.dtype)
         ember_out.backward(ember.tensor(upstream))
         torch_out.backward(self.torch.from_numpy(upstream))
         for e, t in pairs:
             if t.requires_grad:
-                np.testing.assert_allclose(e.grad.data, t.grad.numpy(), rtol=rtol, atol=atol)
+                np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=atol)
         for e, t in zip(ember_params, torch_params, strict=True):
-            np.testing.assert_allclose(e.grad.data, t.grad.numpy(), rtol=rtol, atol=atol)
+            np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=atol)
         return ember_out
 
     def check_module(self, ember_module, torch_module, *arrays, rtol=1e-5, atol=1e-6):

@@ -78,7 +78,7 @@ def test_softmax_without_dim_warns_and_picks_torchs_dim(torch):
         ours = F.softmax(ember.tensor(x))
     with pytest.warns(UserWarning):
         theirs = torch.nn.functional.softmax(torch.tensor(x))
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.numpy(), rtol=1e-6)
 
 
 def test_sigmoid_and_tanh_are_the_core_functions():

@@ -86,21 +86,21 @@ def test_conv2d_unbatched_input(torch):
     out = layer(ember.tensor(x))
     batched = layer(ember.tensor(x[None]))
     assert out.shape == (3, 5, 5)
-    np.testing.assert_array_equal(out.data, batched.data[0])
+    np.testing.assert_array_equal(out.detach().numpy(), batched.detach().numpy()[0])
 
 
 def test_conv2d_default_init_is_torchs():
     layer = nn.Conv2d(16, 32, 3)
     bound = 1 / math.sqrt(16 * 9)  # kaiming_uniform_(a=sqrt(5)) and the bias rule agree here
-    w, b = layer.weight.data, layer.bias.data
+    w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
     assert w.dtype == np.float32 and w.shape == (32, 16, 3, 3)
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.05 * bound
     assert np.abs(b).max() <= bound and b.std() > 0.3 * bound
     ember.manual_seed(7)
-    first = nn.Conv2d(2, 2, 3).weight.data.copy()
+    first = nn.Conv2d(2, 2, 3).weight.detach().numpy().copy()
     ember.manual_seed(7)
-    np.testing.assert_array_equal(nn.Conv2d(2, 2, 3).weight.data, first)
+    np.testing.assert_array_equal(nn.Conv2d(2, 2, 3).weight.detach().numpy(), first)
 
 
 def test_conv2d_state_dict_and_parameters_match_torch(torch):

@@ -41,31 +41,32 @@ def test_values_are_detached_views_of_the_parameters():
     state = model.state_dict()
     assert isinstance(state, OrderedDict)
     assert not state["fc1.weight"].requires_grad
-    assert np.shares_memory(state["fc1.weight"].data, model.fc1.weight.data)
+    assert np.shares_memory(state["fc1.weight"].detach().numpy(), model.fc1.weight.detach().numpy())
     assert model.state_dict(keep_vars=True)["fc1.weight"] is model.fc1.weight
 
 
 def test_round_trip_through_torch(torch):
     """ember -> torch -> ember: the values arrive under the same names and shapes."""
     ours, theirs = _mlp(ember), _mlp(torch)
-    theirs.load_state_dict({k: torch.from_numpy(v.data.copy())
+    theirs.load_state_dict({k: torch.from_numpy(v.detach().numpy().copy())
                             for k, v in ours.state_dict().items()})
     fresh = _mlp(ember)
     fresh.load_state_dict({k: ember.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
-    np.testing.assert_allclose(fresh(ember.tensor(x)).data, ours(ember.tensor(x)).data)
+    np.testing.assert_allclose(fresh(ember.tensor(x)).detach().numpy(),
+                               ours(ember.tensor(x)).detach().numpy())
 
 
 def test_load_copies_in_place_so_optimizers_keep_their_parameters():
     model, source = TwoLayer(), TwoLayer()
     params = list(model.parameters())
-    arrays = [p.data for p in params]
+    arrays = [p.detach().numpy() for p in params]
     result = model.load_state_dict(source.state_dict())
     assert repr(result) == "<All keys matched successfully>"
     assert result.missing_keys == [] and result.unexpected_keys == []
     for p, arr, src in zip(model.parameters(), arrays, source.parameters()):
-        assert p is params.pop(0) and p.data is arr
-        np.testing.assert_array_equal(p.data, src.data)
+        assert p is params.pop(0) and p.detach().numpy() is arr
+        np.testing.assert_array_equal(p.detach().numpy(), src.detach().numpy())
 
 
 def test_load_casts_to_the_parameter_dtype():
@@ -82,7 +83,7 @@ def test_missing_and_unexpected_keys_raise_torch_style(torch):
         _mlp(ember).load_state_dict(state)
     with pytest.raises(RuntimeError) as theirs:
         _mlp(torch).load_state_dict({k: torch.zeros(1) if k == "3.weight" else
-                                     torch.from_numpy(v.data) for k, v in state.items()})
+                                     torch.from_numpy(v.numpy()) for k, v in state.items()})
     assert str(ours.value) == str(theirs.value) == (
         'Error(s) in loading state_dict for Sequential:\n\tMissing key(s) in state_dict: '
         '"0.bias". \n\tUnexpected key(s) in state_dict: "3.weight". ')
@@ -103,7 +104,7 @@ def test_non_strict_returns_the_incompatible_keys(torch):
     state["fc3.weight"] = ember.zeros(1)
     state["fc1.extra.x"] = ember.zeros(1)
     model = TwoLayer()
-    before = model.fc2.bias.data.copy()
+    before = model.fc2.bias.detach().numpy().copy()
     result = model.load_state_dict(state, strict=False)
     assert result.missing_keys == ["fc2.bias"]
     assert result.unexpected_keys == ["fc3.weight", "fc1.extra.x"]
@@ -111,7 +112,7 @@ def test_non_strict_returns_the_incompatible_keys(torch):
     assert (missing, unexpected) == (["fc2.bias"], ["fc3.weight", "fc1.extra.x"])
     assert repr(result) == ("_IncompatibleKeys(missing_keys=['fc2.bias'], "
                             "unexpected_keys=['fc3.weight', 'fc1.extra.x'])")
-    np.testing.assert_array_equal(model.fc2.bias.data, before)
+    np.testing.assert_array_equal(model.fc2.bias.detach().numpy(), before)
 
 
 def test_non_tensor_values_and_non_mappings_are_rejected():
@@ -128,7 +129,7 @@ def test_buffers_are_saved_unless_non_persistent():
     m.register_buffer("empty", None)
     assert list(m.state_dict()) == ["kept"]
     m.load_state_dict({"kept": ember.zeros(2)})
-    assert not m.kept.data.any()
+    assert not m.kept.detach().numpy().any()
 
 
 def test_assign_replaces_the_tensors():
@@ -136,4 +137,4 @@ def test_assign_replaces_the_tensors():
     state = source.state_dict()
     model.load_state_dict(state, assign=True)
     assert isinstance(model.fc1.weight, nn.Parameter) and model.fc1.weight.requires_grad
-    assert np.shares_memory(model.fc1.weight.data, source.fc1.weight.data)
+    assert np.shares_memory(model.fc1.weight.detach().numpy(), source.fc1.weight.detach().numpy())

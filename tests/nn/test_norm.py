@@ -55,8 +55,8 @@ def test_layer_norm_gradcheck(normalized_shape, affine):
 def test_batch_norm_training_and_eval_match_torch(parity, torch, cls, shape, momentum):
     layer = getattr(nn, cls)(4, momentum=momentum)
     oracle = getattr(torch.nn, cls)(4, momentum=momentum)
-    layer.weight.data[...] = rng.standard_normal(4)
-    layer.bias.data[...] = rng.standard_normal(4)
+    layer.weight.detach().numpy()[...] = rng.standard_normal(4)
+    layer.bias.detach().numpy()[...] = rng.standard_normal(4)
     parity.copy_weights(layer, oracle)
     for _ in range(3):
         parity.check(layer, oracle, _input(shape), rtol=1e-4, atol=1e-5,
@@ -67,7 +67,7 @@ def test_batch_norm_training_and_eval_match_torch(parity, torch, cls, shape, mom
     state, want = layer.state_dict(), oracle.state_dict()
     assert list(state) == list(want)
     for key in want:
-        np.testing.assert_allclose(state[key].data, want[key].numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(state[key].numpy(), want[key].numpy(), rtol=1e-5, atol=1e-6)
     assert state["num_batches_tracked"].item() == 3
     assert state["num_batches_tracked"].dtype == ember.int64
     layer.eval()
@@ -76,7 +76,7 @@ def test_batch_norm_training_and_eval_match_torch(parity, torch, cls, shape, mom
                  ember_params=[layer.weight, layer.bias],
                  torch_params=[oracle.weight, oracle.bias])
     assert layer.num_batches_tracked.item() == 3  # eval leaves the statistics alone
-    np.testing.assert_allclose(layer.running_var.data, oracle.running_var.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(layer.running_var.numpy(), oracle.running_var.numpy(), rtol=1e-5)
 
 
 @pytest.mark.parametrize("kwargs", [dict(affine=False), dict(track_running_stats=False),
@@ -108,8 +108,8 @@ def test_batch_norm_functional_matches_torch(parity, torch):
                                                           torch.tensor(bias), True, 0.3),
                  x, rtol=1e-4, atol=1e-5)
     for e, t in zip(ember_stats, torch_stats):
-        np.testing.assert_allclose(e.data, t.numpy(), rtol=1e-5, atol=1e-6)
-    assert not np.allclose(ember_stats[1].data, 1)  # the unbiased variance went in
+        np.testing.assert_allclose(e.detach().numpy(), t.numpy(), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(ember_stats[1].detach().numpy(), 1)  # the unbiased variance went in
 
 
 @pytest.mark.parametrize("normalized_shape,kwargs", [
@@ -120,7 +120,7 @@ def test_layer_norm_matches_torch(parity, torch, normalized_shape, kwargs):
     layer = nn.LayerNorm(normalized_shape, **kwargs)
     oracle = torch.nn.LayerNorm(normalized_shape, **kwargs)
     for p in layer.parameters():
-        p.data[...] = rng.standard_normal(p.shape)
+        p.detach().numpy()[...] = rng.standard_normal(p.shape)
     parity.check_module(layer, oracle, _input((3, 4, 5, 6)), rtol=1e-4, atol=1e-5)
     assert repr(layer) == repr(oracle)
 
@@ -140,9 +140,9 @@ def test_batch_norm_buffers_survive_state_dict_round_trip():
     copy = nn.BatchNorm1d(4)
     copy.load_state_dict(layer.state_dict())
     for key, value in layer.state_dict().items():
-        np.testing.assert_array_equal(copy.state_dict()[key].data, value.data)
+        np.testing.assert_array_equal(copy.state_dict()[key].numpy(), value.numpy())
     layer.reset_running_stats()
-    assert layer.num_batches_tracked.item() == 0 and (layer.running_var.data == 1).all()
+    assert layer.num_batches_tracked.item() == 0 and (layer.running_var.detach().numpy() == 1).all()
 
 
 def test_norm_errors_name_the_layer_and_shapes():

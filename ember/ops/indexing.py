@@ -1,0 +1,127 @@
+"""Indexing primitives: reading a[index], writing values at an index, copy_ and fill_.
+
+A basic index (ints, slices, None, ...) reads through a NumPy view; an advanced one (integer or
+boolean arrays) gathers a copy. The two directions are each other's backward: Getitem's gradient
+is IndexScatter's zeros-with-g-at-index, and IndexScatter's is Getitem of its gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..views import torch_strides_for_new_dims
+from .elementwise import Cast
+
+__all__ = ["Getitem", "IndexScatter", "IndexPut", "Copy", "Fill", "is_advanced"]
+
+
+def is_advanced(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (np.ndarray, list, bool, np.bool_)) for p in parts)
+
+
+def _has_new_axis(index) -> bool:
+    return index is None or isinstance(index, tuple) and any(p is None for p in index)
+
+
+def _as_view_index(index) -> tuple:
+    """A basic index that gives a 0-d view, not a NumPy scalar, when every dim is picked."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return parts if any(p is Ellipsis for p in parts) else (*parts, Ellipsis)
+
+
+class Getitem(Function):
+    op_name = "index"
+
+    def forward(ctx, a, index=None):
+        ctx.shape, ctx.index = a.shape, index
+        out = a[index] if is_advanced(index) else a[_as_view_index(index)]
+        if _has_new_axis(index):
+            out = torch_strides_for_new_dims(out)
+        return out
+
+    def backward(ctx, g):
+        return IndexScatter.call(g, shape=ctx.shape, index=ctx.index)
+
+    @classmethod
+    def name(cls) -> str:
+        return "IndexBackward0"
+
+
+class IndexScatter(Function):
+    """Zeros of `shape` with g added at `index` (repeated indices accumulate)."""
+
+    def forward(ctx, g, shape=None, index=None):
+        ctx.index = index
+        out = np.zeros(shape, dtype=g.dtype)
+        if is_advanced(index):
+            np.add.at(out, index, g)
+        else:
+            out[index] = g
+        return out
+
+    def backward(ctx, gg):
+        return Getitem.call(gg, index=ctx.index)
+
+
+class IndexPut(Function):
+    """a with `values` written (or, with accumulate, added) at an advanced index: index_put."""
+
+    def forward(ctx, a, values, index=None, accumulate=False):
+        ctx.index, ctx.accumulate, ctx.values_shape = index, accumulate, values.shape
+        out = a.copy()
+        if accumulate:
+            np.add.at(out, index, values)
+        else:
+            out[index] = values
+        return out
+
+    def backward(ctx, g):
+        need_a, need_values = ctx.needs_input_grad
+        grad_a = grad_values = None
+        if need_a:
+            if ctx.accumulate:
+                grad_a = g
+            else:
+                keep = np.ones(g.shape, dtype=bool)
+                keep[ctx.index] = False  # overwritten values get no gradient
+                grad_a = g * keep
+        if need_values:
+            grad_values = Getitem.call(g, index=ctx.index)
+            if len(ctx.values_shape) > grad_values.ndim:  # values had extra leading 1s
+                grad_values = np.reshape(grad_values, ctx.values_shape)
+        return grad_a, grad_values
+
+    @classmethod
+    def name(cls) -> str:
+        return "IndexPutBackward0"
+
+
+class Copy(Function):
+    """src broadcast to dst's shape and cast to its dtype: copy_ (dst's old values get no
+    gradient)."""
+
+    def forward(ctx, dst, src):
+        ctx.src_dtype = src.dtype
+        out = np.empty_like(dst)
+        np.copyto(out, src, casting="unsafe")
+        return out
+
+    def backward(ctx, g):
+        grad = g if not ctx.needs_input_grad[1] else Cast.call(g, dtype=ctx.src_dtype)
+        return None, grad
+
+    @classmethod
+    def name(cls) -> str:
+        return "CopyBackwards"
+
+
+class Fill(Function):
+    """a's shape filled with a 0-d value: fill_ (the value gets the summed gradient)."""
+
+    def forward(ctx, a, value):
+        return np.full(a.shape, value, dtype=a.dtype)
+
+    def backward(ctx, g):
+        return None, g
