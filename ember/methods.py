@@ -8,8 +8,6 @@ import numpy as np
 
 from . import functions, ops, reductions, shapes
 from .autograd.function import binary_operator
-from .creation import tensor
-from .dtypes import to_np
 from .promotion import binary_operands
 from .tensor import Tensor, _check_inplace
 
@@ -91,21 +89,6 @@ Tensor.__invert__ = lambda self: Tensor(np.invert(self._data))
 Tensor.logical_not = lambda self: Tensor(np.logical_not(self._data))
 
 
-def _new_full(self, size, fill_value, dtype=None, requires_grad=False) -> Tensor:
-    np_dtype = self._data.dtype if dtype is None else to_np(dtype)
-    return Tensor(np.full(tuple(size), fill_value, np_dtype)).requires_grad_(requires_grad)
-
-
-def _sizes(size) -> tuple:
-    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
-
-
-Tensor.new_full = _new_full
-Tensor.new_zeros = lambda self, *size, **kw: _new_full(self, _sizes(size), 0, **kw)
-Tensor.new_ones = lambda self, *size, **kw: _new_full(self, _sizes(size), 1, **kw)
-Tensor.new_empty = Tensor.new_zeros
-Tensor.new_tensor = lambda self, data, dtype=None, requires_grad=False: tensor(
-    data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 Tensor.type_as = lambda self, other: self.type(other._data.dtype)
 
 

@@ -6,11 +6,15 @@ methods, so each op has one implementation.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import autograd, ops
 from . import dtypes as _dt
 from .autograd import _mode
+from .devices import CPU as _CPU
+from .devices import check_available, device, parse_to
 from .printing import tensor_repr
 
 
@@ -27,31 +31,6 @@ class Size(tuple):
         return f"ember.Size({list(self)})"
 
 
-class device:  # noqa: N801 - PyTorch's name
-    """ember runs on the CPU only; `device` exists so that `.to(device)` code ports unchanged."""
-
-    __slots__ = ("type",)
-
-    def __init__(self, type: str = "cpu") -> None:  # noqa: A002
-        kind = str(type).split(":")[0]
-        if kind != "cpu":
-            raise RuntimeError(f"ember runs on the CPU only; device {type!r} is not available")
-        self.type = "cpu"
-
-    def __eq__(self, other) -> bool:
-        return str(other) == "cpu"
-
-    def __hash__(self) -> int:
-        return hash("cpu")
-
-    def __repr__(self) -> str:
-        return "device(type='cpu')"
-
-    def __str__(self) -> str:
-        return "cpu"
-
-
-_CPU = device("cpu")
 
 
 def _make(data: np.ndarray, grad_fn) -> Tensor:
@@ -71,12 +50,17 @@ class Tensor:
     __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "__weakref__")
     __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
-        if data.__class__ is not np.ndarray:
-            # torch.Tensor(data) makes the default float dtype; an ndarray is wrapped as it is.
-            data = _to_array(data, dtype or _dt.default_float)
-        elif dtype is not None:
-            data = _to_array(data, dtype)
+    def __init__(self, *args, requires_grad: bool = False, **kwargs) -> None:
+        """PyTorch's legacy constructor: Tensor(3, 4) is uninitialised, Tensor([1, 2]) data of
+        the default dtype, Tensor(size), Tensor(tensor) an alias (see ember.legacy). A NumPy
+        array is wrapped as it is."""
+        if len(args) == 1 and args[0].__class__ is np.ndarray and not kwargs:
+            data = args[0]
+        else:
+            # PyTorch's legacy forms; _legacy_array is bound by ember.legacy, which builds on
+            # this module
+            data = self._legacy_array("Tensor", _dt.default_float.np, args, kwargs,
+                                      alias_any_tensor=True)
         self._data = data
         self.grad = None
         self.grad_fn = None
@@ -139,7 +123,7 @@ class Tensor:
         return self.transpose(-2, -1)
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return _dt.is_float(self._data.dtype)
 
     def is_contiguous(self) -> bool:
         return bool(self._data.flags.c_contiguous)
@@ -154,7 +138,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and not _dt.is_float(self._data.dtype):
             raise RuntimeError(
                 "only Tensors of floating point dtype can require gradients "
                 f"(this tensor is {self.dtype})")
@@ -215,29 +199,22 @@ class Tensor:
         return self._data.tolist()
 
     def to(self, *args, **kwargs) -> Tensor:
-        """Accepts a dtype, a device, or another tensor (whose dtype is taken), as in PyTorch."""
-        target = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, Tensor):
-                target = a.dtype
-            elif isinstance(a, (str, device)):
-                device(str(a))
-            elif a is not None:
-                target = a
-        if "device" in kwargs and kwargs["device"] is not None:
-            device(str(kwargs["device"]))
-        copy = kwargs.get("copy", False)
-        if target is None or _dt.to_np(target) == self._data.dtype:
+        """to(device=None, dtype=None, non_blocking=False, copy=False), to(dtype, ...) or
+        to(tensor, ...), as in PyTorch; a device other than the CPU raises."""
+        dtype, _, copy = parse_to("to", args, kwargs)
+        if dtype is None or dtype.np == self._data.dtype:
             return self.clone() if copy else self
-        return self.type(target)
+        return self.type(dtype)
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking: bool = False):
+        """The legacy type name ('ember.FloatTensor'), or a copy cast to `dtype` (a dtype, a
+        legacy class such as ember.LongTensor, or its name)."""
         if dtype is None:
-            return f"ember.{self.dtype.name}"
+            return f"ember.{self.dtype.legacy_name}"
         np_dtype = _dt.to_np(dtype)
         if np_dtype == self._data.dtype:
             return self
-        if self.requires_grad and _mode.enabled and np_dtype.kind == "f":
+        if self.requires_grad and _mode.enabled and _dt.is_float(np_dtype):
             return ops.Cast.apply(self, dtype=np_dtype)
         return _make(self._data.astype(np_dtype), None)
 
@@ -250,6 +227,9 @@ class Tensor:
     def half(self) -> Tensor:
         return self.type(_dt.float16)
 
+    def bfloat16(self) -> Tensor:
+        return self.type("bfloat16")
+
     def long(self) -> Tensor:
         return self.type(_dt.int64)
 
@@ -259,8 +239,23 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.type(_dt.bool)
 
-    def cpu(self) -> Tensor:
+    def cpu(self, memory_format=None) -> Tensor:
         return self
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+        check_available(f"cuda:{device}" if isinstance(device, int) else device or "cuda")
+        return self
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    def get_device(self) -> int:
+        return -1  # PyTorch's answer for a CPU tensor
 
     # ---- Python protocol ----------------------------------------------------------------
     def __len__(self) -> int:
@@ -309,36 +304,83 @@ class Tensor:
                 f"{tuple(self._data.shape)}: {e}") from None
 
 
-def _infer_np_dtype(data) -> np.dtype:
-    """PyTorch's inference: Python floats -> float32, ints -> int64, bools -> bool; NumPy arrays
-    and NumPy scalars keep their dtype."""
-    arr = np.asarray(data)
-    if isinstance(data, (np.ndarray, np.generic)):
-        return arr.dtype
-    if arr.dtype.kind == "f":
-        return np.dtype(np.float32) if arr.dtype != np.float16 else arr.dtype
-    if arr.dtype.kind in "iu":
-        return np.dtype(np.int64)
-    return arr.dtype
+_PYTHON_SCALARS = (float, int, bool)
 
 
-def _unwrap(data):
+def _python_scalar_dtype(cls: type) -> np.dtype:
+    if cls is float:
+        return _dt.default_float.np
+    return np.dtype(np.bool_) if cls is bool else np.dtype(np.int64)
+
+
+def _collect_dtypes(seq, dtypes: set) -> bool:
+    """Add the dtype of every leaf of nested lists/tuples `seq` to `dtypes`, as PyTorch infers:
+    Python floats the default dtype, ints int64, bools bool, tensors and NumPy scalars and arrays
+    their own. Returns whether a leaf is a tensor (then the lists must be rebuilt for NumPy)."""
+    classes = set(map(type, seq))
+    if classes.issubset(_PYTHON_SCALARS):  # the common case, without a Python loop
+        dtypes.update(_python_scalar_dtype(cls) for cls in classes)
+        return False
+    if (list in classes or tuple in classes) and any(
+            issubclass(cls, (*_PYTHON_SCALARS, np.generic)) for cls in classes):
+        raise TypeError("tensor(): a list mixes numbers and sequences at one level, so it has no "
+                        "shape")
+    has_tensor = False
+    for item in seq:
+        if isinstance(item, (list, tuple)):
+            has_tensor = _collect_dtypes(item, dtypes) or has_tensor
+        elif isinstance(item, Tensor):
+            dtypes.add(item._data.dtype)
+            has_tensor = True
+        elif isinstance(item, (np.ndarray, np.generic)):
+            dtypes.add(item.dtype)
+        elif isinstance(item, _PYTHON_SCALARS):
+            dtypes.add(_python_scalar_dtype(item.__class__))
+        else:
+            raise TypeError(f"tensor(): could not infer the dtype of {type(item).__name__}")
+    return has_tensor
+
+
+def _untensor(item):
+    """A tensor in a list as NumPy should read it: a one-element one is a number (as in PyTorch),
+    a larger one its array."""
+    if isinstance(item, (list, tuple)):
+        return [_untensor(x) for x in item]
+    if isinstance(item, Tensor):
+        return item._data.item() if item._data.size == 1 else item._data
+    return item
+
+
+def _infer(data) -> tuple:
+    """(data as NumPy can read it, the dtype PyTorch would give it): the promotion of the dtypes
+    of all its leaves (a list of an int and a float64 tensor is float64)."""
     if isinstance(data, Tensor):
-        return data._data
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        return np.stack([np.asarray(_unwrap(x)) for x in data])
-    return data
+        return data._data, data._data.dtype
+    if isinstance(data, (np.ndarray, np.generic)):
+        return data, data.dtype
+    if isinstance(data, (list, tuple)):
+        dtypes: set = set()
+        if _collect_dtypes(data, dtypes):
+            data = _untensor(data)
+        dtypes = sorted(dtypes, key=str)  # one order, so one result
+        np_dtype = functools.reduce(_dt.promote_np, dtypes) if dtypes else _dt.default_float.np
+        return data, np_dtype
+    if isinstance(data, _PYTHON_SCALARS):
+        return data, _python_scalar_dtype(data.__class__)
+    return data, None  # NumPy reads it, or says why not
 
 
 def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
-    data = _unwrap(data)
-    if isinstance(data, np.ndarray) and data.dtype.kind not in "fiub":
+    data, inferred = _infer(data)
+    if isinstance(data, np.ndarray) and not (data.dtype.kind in "iub" or _dt.is_float(data.dtype)):
         raise TypeError(f"can't convert np.ndarray of type {data.dtype}; ember supports float, "
                         "int, uint8 and bool arrays")
-    np_dtype = _dt.to_np(dtype) if dtype is not None else _infer_np_dtype(data)
+    np_dtype = _dt.to_np(dtype) if dtype is not None else inferred
     try:
         arr = np.array(data, dtype=np_dtype, copy=copy or None)
-    except (TypeError, ValueError) as e:
+    except ValueError as e:  # nested lists of unequal lengths, as PyTorch's ValueError
+        raise ValueError(f"tensor(): the nested sequences must have one shape: {e}") from None
+    except TypeError as e:
         raise TypeError(
             f"tensor(): could not build a tensor from {type(data).__name__}: {e}") from None
     _dt.from_numpy_dtype(arr.dtype)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ...devices import check_available
 from ...tensor import Tensor
-from ...tensor import device as _device
 from .. import init
 from ..functional._args import PADDING_MODES, IntPair, pair
 from ..functional.conv import conv2d_checked
@@ -23,8 +23,7 @@ class Conv2d(Module):
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
                  dtype=None) -> None:
         super().__init__()
-        if device is not None:
-            _device(str(device))
+        check_available(device)
         if not isinstance(groups, int) or groups <= 0:
             raise ValueError(f"Conv2d: groups must be a positive integer, got {groups!r}")
         if in_channels % groups != 0:

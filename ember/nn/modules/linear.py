@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ...devices import check_available
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
@@ -27,6 +28,7 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
                  dtype=None) -> None:
         super().__init__()
+        check_available(device)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = empty_parameter((out_features, in_features), dtype)

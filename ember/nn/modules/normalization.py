@@ -5,16 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from ... import dtypes as _dt
+from ...devices import check_available
 from ...tensor import Tensor
-from ...tensor import device as _device
 from ..functional.norm import batch_norm_checked, layer_norm_checked, normalized_shape_of
 from ..module import Module
 from ..parameter import Parameter
 
 
 def _float_dtype(dtype, device) -> np.dtype:
-    if device is not None:
-        _device(str(device))
+    check_available(device)
     return _dt.to_np(dtype) if dtype is not None else _dt.default_float.np
 
 
