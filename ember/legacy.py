@@ -17,6 +17,7 @@ import numpy as np
 from . import dtypes as _dt
 from .creation import _size, tensor
 from .devices import check_available
+from .devices import device as _device
 from .tensor import Size, Tensor, _make, _to_array
 
 __all__ = [
@@ -40,7 +41,10 @@ def legacy_array(method: str, np_dtype: np.dtype, args: tuple, kwargs: dict,
 
     `size=` and `data=` may name the argument; `device=` must be the CPU.
     """
-    check_available(kwargs.pop("device", None))
+    device = kwargs.pop("device", None)
+    if device is not None and _device(device).type != "cpu":
+        raise RuntimeError(f"{method}(): legacy constructors make CPU tensors, and ember runs on "
+                           f"the CPU only; got device '{device}'")
     if "size" in kwargs or "data" in kwargs:
         if args or len(kwargs) > 1:
             _invalid(method, args, kwargs)

@@ -243,7 +243,7 @@ class Tensor:
         return self
 
     def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
-        check_available(f"cuda:{device}" if isinstance(device, int) else device or "cuda")
+        check_available("cuda" if device is None else device)
         return self
 
     @property

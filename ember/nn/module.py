@@ -51,7 +51,7 @@ def _typename(value: Any) -> str:
 
 def _float_cast(np_dtype: np.dtype) -> Callable[[np.ndarray], np.ndarray]:
     """A conversion for Module._apply that changes floating-point arrays only, as PyTorch does."""
-    return lambda a: a.astype(np_dtype, copy=False) if a.dtype.kind == "f" else a
+    return lambda a: a.astype(np_dtype, copy=False) if _dt.is_float(a.dtype) else a
 
 
 class Module(StateDictMixin):
@@ -350,7 +350,7 @@ class Module(StateDictMixin):
         return self
 
     def cuda(self, device=None) -> Module:
-        check_available(f"cuda:{device}" if isinstance(device, int) else device or "cuda")
+        check_available("cuda" if device is None else device)
         return self
 
     # ---- printing -----------------------------------------------------------------------
