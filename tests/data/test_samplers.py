@@ -168,6 +168,10 @@ def test_sampler_lengths_and_ranges_match_torch(torch):
         ours_list, theirs_list = list(ours), [x if isinstance(x, list) else int(x)
                                               for x in theirs]
         assert len(ours_list) == len(theirs_list)
-        flat = (lambda xs: sorted(set(i for b in xs for i in (b if isinstance(b, list) else [b]))))
         if "replacement=True" not in make and "num_samples=40" not in make:
-            assert flat(ours_list) == flat(theirs_list), make
+            assert _indices(ours_list) == _indices(theirs_list), make
+
+
+def _indices(order: list) -> list:
+    """The distinct indices of a sampler's output (of single indices or of batches)."""
+    return sorted({i for b in order for i in (b if isinstance(b, list) else [b])})
