@@ -19,8 +19,8 @@ _METHODS = (
     "sigmoid relu square clamp clip maximum minimum eq ne lt le gt ge equal allclose isnan "
     "isfinite isinf argmax argmin all any sum mean max min amax amin var std logsumexp softmax "
     "log_softmax norm argsort log1p rsqrt masked_fill sign round floor ceil "
-    "matmul mm bmm dot reshape flatten squeeze unsqueeze permute transpose swapaxes "
-    "swapdims t expand expand_as broadcast_to flip split chunk unbind narrow"
+    "floor_divide remainder fmod matmul mm bmm dot reshape flatten squeeze unsqueeze permute "
+    "transpose swapaxes swapdims t expand expand_as broadcast_to flip split chunk unbind narrow"
 ).split()
 
 for _name in _METHODS:
@@ -44,7 +44,10 @@ Tensor.__mul__ = binary_operator(ops.Mul, F.mul)
 Tensor.__rmul__ = _reflected(F.mul)
 Tensor.__truediv__ = binary_operator(ops.Div, F.div, float_only=True)
 Tensor.__rtruediv__ = _reflected(F.div)
-Tensor.__floordiv__ = lambda self, other: F.div(self, other, rounding_mode="floor")
+Tensor.__floordiv__ = F.floor_divide
+Tensor.__rfloordiv__ = _reflected(F.floor_divide)
+Tensor.__mod__ = F.remainder
+Tensor.__rmod__ = _reflected(F.remainder)
 Tensor.__pow__ = F.pow
 Tensor.__rpow__ = _reflected(F.pow)
 Tensor.__matmul__ = binary_operator(ops.MatMul, F.matmul)

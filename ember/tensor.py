@@ -7,6 +7,7 @@ methods, so each op has one implementation.
 from __future__ import annotations
 
 import functools
+import numbers
 
 import numpy as np
 
@@ -270,22 +271,40 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+            how_many = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {how_many} is ambiguous")
         return bool(self._data)
 
+    def _number(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._number())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._number())
+
+    def __format__(self, format_spec: str) -> str:
+        # A 0-d tensor formats as its number (f"{loss:.4f}"); others as object does (str(t)).
+        if self._data.ndim == 0:
+            return format(self._data.item(), format_spec)
+        return object.__format__(self, format_spec)
+
+    def __contains__(self, element) -> bool:
+        if not isinstance(element, (Tensor, numbers.Number)):
+            raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you "
+                               f"passed in a {type(element)}.")
+        return bool((self == element).any())
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data.item())
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:
+        return id(self)  # by identity, as PyTorch's (== is element-wise)
 
     def __repr__(self) -> str:
         return tensor_repr(self)
