@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from . import _allocator, autograd, methods  # noqa: F401 - methods binds Tensor's methods
+from . import _allocator, autograd, dtypes, methods  # noqa: F401 - methods binds Tensor's methods
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -36,6 +36,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .devices import device
 from .dtypes import (
     bool,
     double,
@@ -44,6 +45,7 @@ from .dtypes import (
     float16,
     float32,
     float64,
+    get_default_dtype,
     half,
     int,
     int8,
@@ -51,11 +53,25 @@ from .dtypes import (
     int32,
     int64,
     long,
+    promote_types,
+    set_default_dtype,
     short,
     uint8,
 )
 from .functions import *  # noqa: F403
 from .functions import abs, pow, round  # noqa: F401 - shadowed builtins
+from .legacy import (
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from .random import (
     Generator,
     default_generator,
@@ -68,17 +84,23 @@ from .random import (
 from .reductions import *  # noqa: F403
 from .reductions import all, any, max, min, sum  # noqa: F401
 from .shapes import *  # noqa: F403
-from .tensor import Size, Tensor, device
+from .tensor import Size, Tensor
+from .type_info import finfo, iinfo, is_floating_point, numel
 
 __version__ = "0.1.0"
 
-_LAZY = {"nn", "optim", "data", "utils", "cli", "bench", "serialization"}
+_LAZY = {"nn", "optim", "data", "utils", "cli", "bench", "serialization", "cuda", "backends",
+         "amp", "accelerator", "onnx"}
 
 
 def __getattr__(name: str):
     # Submodules load on first use, so `import ember` stays quick.
     if name in _LAZY:
         return importlib.import_module(f".{name}", __name__)
+    if name == "bfloat16":  # needs the optional ml_dtypes: loaded on first use
+        return dtypes.bfloat16
+    if name == "autocast":
+        return importlib.import_module(".amp", __name__).autocast
     if name in ("save", "load", "CheckpointError"):
         return getattr(importlib.import_module(".serialization", __name__), name)
     raise AttributeError(f"module 'ember' has no attribute {name!r}")

@@ -8,8 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import dtypes as _dt
+from ._convert import _infer, _to_array
+from .devices import check_available
 from .random import rng_of
-from .tensor import Tensor, _infer_np_dtype, _make, _to_array
+from .tensor import Tensor, _make
 
 
 def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
@@ -18,10 +20,12 @@ def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_available(device)
     return _finish(_to_array(data, dtype), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
+    check_available(device)
     if isinstance(data, Tensor) and dtype is None:
         return data
     return _make(_to_array(data, dtype, copy=False), None)
@@ -45,21 +49,25 @@ def _float_dtype(dtype) -> np.dtype:
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_available(device)
     return _finish(np.zeros(_size(size), _float_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_available(device)
     return _finish(np.ones(_size(size), _float_dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_available(device)
     return _finish(np.empty(_size(size), _float_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_available(device)
     if dtype is None:  # a fill value is a scalar: a NumPy float64 one still gives float32
         value = fill_value.item() if isinstance(fill_value, (np.generic, Tensor)) else fill_value
-        np_dtype = _infer_np_dtype(value)
+        np_dtype = _infer(value)[1]
     else:
         np_dtype = _dt.to_np(dtype)
     return _finish(np.full(_size((size,)), fill_value, np_dtype), requires_grad)
@@ -70,24 +78,29 @@ def _like(input: Tensor, dtype) -> tuple:
 
 
 def zeros_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_available(device)
     return _finish(np.zeros(*_like(input, dtype)), requires_grad)
 
 
 def ones_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_available(device)
     return _finish(np.ones(*_like(input, dtype)), requires_grad)
 
 
 def empty_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_available(device)
     return _finish(np.empty(*_like(input, dtype)), requires_grad)
 
 
 def full_like(input: Tensor, fill_value, dtype=None, device=None,
               requires_grad: bool = False) -> Tensor:
+    check_available(device)
     shape, np_dtype = _like(input, dtype)
     return _finish(np.full(shape, fill_value, np_dtype), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False):
+    check_available(device)
     if end is None:
         start, end = 0, start
     is_float = builtins.any(isinstance(v, float) for v in (start, end, step))
@@ -97,35 +110,42 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
 
 
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False):
+    check_available(device)
     return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False):
+    check_available(device)
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_available(device)
     np_dtype = _float_dtype(dtype)
     arr = rng_of(generator).random(_size(size), dtype=np.float64).astype(np_dtype, copy=False)
     return _finish(arr, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_available(device)
     np_dtype = _float_dtype(dtype)
     arr = rng_of(generator).standard_normal(_size(size)).astype(np_dtype, copy=False)
     return _finish(arr, requires_grad)
 
 
-def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return rand(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def rand_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return rand(input._data.shape, dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return randn(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def randn_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return randn(input._data.shape, dtype=dtype or input.dtype, device=device,
+                 requires_grad=requires_grad)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
             requires_grad: bool = False) -> Tensor:
+    check_available(device)
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
     np_dtype = _dt.to_np(dtype) if dtype is not None else np.dtype(np.int64)
@@ -135,12 +155,15 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
 
 def randperm(n: int, generator=None, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    check_available(device)
     np_dtype = _dt.to_np(dtype) if dtype is not None else np.dtype(np.int64)
     return _finish(rng_of(generator).permutation(n).astype(np_dtype, copy=False), requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, requires_grad=False):
+def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None,
+           requires_grad=False):
     """normal(mean, std, size) with floats, or element-wise with tensor mean and/or std."""
+    check_available(device)
     mean_arr = mean._data if isinstance(mean, Tensor) else mean
     std_arr = std._data if isinstance(std, Tensor) else std
     if size is None:

@@ -39,11 +39,31 @@ def mul(input, other) -> Tensor:
 
 
 def div(input, other, *, rounding_mode=None) -> Tensor:
+    if rounding_mode not in (None, "floor", "trunc"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found {rounding_mode!r}")
     a, b = binary_operands(input, other, true_division=rounding_mode is None)
     if rounding_mode is None:
         return ops.Div.apply(a, b)
-    rounder = {"floor": np.floor_divide, "trunc": lambda x, y: np.trunc(x / y)}[rounding_mode]
-    return _make(np.asarray(rounder(a._data, b._data)).astype(a._data.dtype, copy=False), None)
+    return ops.RoundedDiv.apply(a, b, rounding_mode=rounding_mode)
+
+
+def floor_divide(input, other) -> Tensor:
+    """input // other, rounded down (Python's and PyTorch's //). Integer division by zero raises
+    RuntimeError("ZeroDivisionError ..."); no gradient, as in PyTorch."""
+    return ops.FloorDivide.apply(*binary_operands(input, other))
+
+
+def remainder(input, other) -> Tensor:
+    """input % other with the sign of `other` (Python's and PyTorch's %)."""
+    return ops.Remainder.apply(*binary_operands(input, other))
+
+
+def fmod(input, other) -> Tensor:
+    """The remainder of input / other with the sign of `input` (C's fmod)."""
+    if not isinstance(input, Tensor):  # unlike remainder, PyTorch's fmod needs a tensor input
+        raise TypeError(f"fmod(): argument 'input' must be Tensor, not {type(input).__name__}")
+    return ops.Fmod.apply(*binary_operands(input, other))
 
 
 true_divide = divide = div

@@ -8,8 +8,6 @@ import numpy as np
 
 from . import functions, indexing, numpy_dispatch, ops, reductions, shapes  # noqa: F401
 from .autograd.function import binary_operator
-from .creation import tensor
-from .dtypes import to_np
 from .inplace import inplace
 from .promotion import binary_operands
 from .tensor import Tensor
@@ -22,9 +20,9 @@ _METHODS = (
     "sigmoid relu square clamp clip maximum minimum eq ne lt le gt ge equal allclose isnan "
     "isfinite isinf argmax argmin all any sum mean max min amax amin var std logsumexp softmax "
     "log_softmax norm argsort log1p rsqrt masked_fill sign round floor ceil "
-    "matmul mm bmm dot reshape flatten squeeze unsqueeze permute transpose swapaxes "
-    "swapdims t expand expand_as broadcast_to flip split chunk unbind narrow select movedim "
-    "moveaxis unflatten diagonal"
+    "floor_divide remainder fmod matmul mm bmm dot reshape flatten squeeze unsqueeze permute "
+    "transpose swapaxes swapdims t expand expand_as broadcast_to flip split chunk unbind narrow "
+    "select movedim moveaxis unflatten diagonal"
 ).split()
 
 for _name in _METHODS:
@@ -48,7 +46,10 @@ Tensor.__mul__ = binary_operator(ops.Mul, F.mul)
 Tensor.__rmul__ = _reflected(F.mul)
 Tensor.__truediv__ = binary_operator(ops.Div, F.div, float_only=True)
 Tensor.__rtruediv__ = _reflected(F.div)
-Tensor.__floordiv__ = lambda self, other: F.div(self, other, rounding_mode="floor")
+Tensor.__floordiv__ = F.floor_divide
+Tensor.__rfloordiv__ = _reflected(F.floor_divide)
+Tensor.__mod__ = F.remainder
+Tensor.__rmod__ = _reflected(F.remainder)
 Tensor.__pow__ = F.pow
 Tensor.__rpow__ = _reflected(F.pow)
 Tensor.__matmul__ = binary_operator(ops.MatMul, F.matmul)
@@ -93,21 +94,6 @@ Tensor.__invert__ = lambda self: Tensor(np.invert(self._data))
 Tensor.logical_not = lambda self: Tensor(np.logical_not(self._data))
 
 
-def _new_full(self, size, fill_value, dtype=None, requires_grad=False) -> Tensor:
-    np_dtype = self._data.dtype if dtype is None else to_np(dtype)
-    return Tensor(np.full(tuple(size), fill_value, np_dtype)).requires_grad_(requires_grad)
-
-
-def _sizes(size) -> tuple:
-    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
-
-
-Tensor.new_full = _new_full
-Tensor.new_zeros = lambda self, *size, **kw: _new_full(self, _sizes(size), 0, **kw)
-Tensor.new_ones = lambda self, *size, **kw: _new_full(self, _sizes(size), 1, **kw)
-Tensor.new_empty = Tensor.new_zeros
-Tensor.new_tensor = lambda self, data, dtype=None, requires_grad=False: tensor(
-    data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 Tensor.type_as = lambda self, other: self.type(other._data.dtype)
 
 

@@ -31,7 +31,8 @@ _UFUNCS = {
     np.ceil: functions.ceil, np.maximum: functions.maximum, np.minimum: functions.minimum,
     np.matmul: functions.matmul, np.equal: functions.eq, np.not_equal: functions.ne,
     np.greater: functions.gt, np.greater_equal: functions.ge, np.less: functions.lt,
-    np.less_equal: functions.le,
+    np.less_equal: functions.le, np.floor_divide: functions.floor_divide,
+    np.remainder: functions.remainder, np.fmod: functions.fmod,
 }
 
 

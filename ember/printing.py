@@ -10,18 +10,25 @@ import math
 
 import numpy as np
 
+from . import dtypes as _dt
+from .dtypes import is_float
+
 PRECISION = 4
 THRESHOLD = 1000  # more elements than this are summarized with "..."
 EDGEITEMS = 3
 LINEWIDTH = 80
 
-# dtypes PyTorch leaves out of a non-empty tensor's repr (the default float, int64 and bool)
-_IMPLIED = {np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_)}
+
+
+def _implied(np_dtype: np.dtype) -> bool:
+    """Whether PyTorch leaves the dtype out of a non-empty tensor's repr: the default float
+    dtype, int64 and bool."""
+    return np_dtype in (_dt.default_float.np, np.dtype(np.int64), np.dtype(np.bool_))
 
 
 class _Formatter:
     def __init__(self, values: np.ndarray) -> None:
-        self.floating = values.dtype.kind == "f"
+        self.floating = is_float(values.dtype)
         self.int_mode, self.sci_mode, self.width = True, False, 1
         if not self.floating:
             self.width = max((len(str(v)) for v in values.reshape(-1).tolist()), default=1)
@@ -109,13 +116,13 @@ def tensor_repr(t) -> str:
         body = "[]"
         if data.ndim != 1:
             suffixes.append(f"size={tuple(data.shape)}")
-        if data.dtype != np.float32:
+        if data.dtype != _dt.default_float.np:
             suffixes.append(f"dtype=ember.{t.dtype.name}")
     else:
         summarize = data.size > THRESHOLD
         fmt = _Formatter(_summarized(data) if summarize else data)
         body = _array_str(data, len(prefix), summarize, fmt)
-        if data.dtype not in _IMPLIED:
+        if not _implied(data.dtype):
             suffixes.append(f"dtype=ember.{t.dtype.name}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")

@@ -1,6 +1,7 @@
 """PyTorch's type promotion for binary ops, where it differs from NumPy's.
 
-- Python scalars never widen a tensor: float32 + 2.5 is float32; int64 + 2.5 is float32.
+- Python scalars never widen a tensor: float32 + 2.5 is float32; int64 + 2.5 is the default
+  float dtype (float32 unless set).
 - Between tensors, a higher category (bool < integer < float) wins; within one category the
   wider dtype wins. A zero-dim tensor only counts when its category is higher than the others'.
 """
@@ -11,29 +12,20 @@ import numbers
 
 import numpy as np
 
+from . import dtypes as _dt
 from .tensor import Tensor, _make
 
-_FLOAT32 = np.dtype(np.float32)
 _INT64 = np.dtype(np.int64)
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
-
-
-def _category(dt: np.dtype) -> int:
-    return _CATEGORY[dt.kind]
 
 
 def result_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
     da, db = a.dtype, b.dtype
     if da == db:
         return da
-    ca, cb = _category(da), _category(db)
     if (a.ndim == 0) != (b.ndim == 0):
-        (dim_dt, dim_cat), (zero_dt, zero_cat) = (
-            ((da, ca), (db, cb)) if b.ndim == 0 else ((db, cb), (da, ca)))
-        return zero_dt if zero_cat > dim_cat else dim_dt
-    if ca == cb:
-        return np.promote_types(da, db)
-    return da if ca > cb else db
+        zero_dt, dim_dt = (db, da) if b.ndim == 0 else (da, db)
+        return zero_dt if _dt.category(zero_dt) > _dt.category(dim_dt) else dim_dt
+    return _dt.promote_np(da, db)
 
 
 def _scalar_dtype(tensor_dtype: np.dtype, value) -> np.dtype:
@@ -43,7 +35,7 @@ def _scalar_dtype(tensor_dtype: np.dtype, value) -> np.dtype:
     if isinstance(value, numbers.Integral):
         return _INT64 if tensor_dtype.kind == "b" else tensor_dtype
     if isinstance(value, numbers.Real):
-        return tensor_dtype if tensor_dtype.kind == "f" else _FLOAT32
+        return tensor_dtype if _dt.is_float(tensor_dtype) else _dt.default_float.np
     raise TypeError
 
 
@@ -94,8 +86,8 @@ def binary_operands(a, b, true_division: bool = False) -> tuple[Tensor, Tensor]:
     else:
         raise TypeError(f"expected a Tensor operand, got '{type(a).__name__}' and "
                         f"'{type(b).__name__}'")
-    if true_division and a._data.dtype.kind != "f":
-        a, b = a.float(), b.float()
+    if true_division and not _dt.is_float(a._data.dtype):
+        a, b = a.type(_dt.default_float), b.type(_dt.default_float)
     return a, b
 
 

@@ -6,13 +6,18 @@ methods, so each op has one implementation.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from . import autograd, ops
+from . import _convert, autograd, ops
 from . import dtypes as _dt
 from .autograd import _mode
 from .autograd.function import version_counter
+from .devices import CPU as _CPU
+from .devices import check_available, device, parse_to
 from .printing import tensor_repr
+from .views import Storage, owner_of
 
 
 class Size(tuple):
@@ -28,31 +33,6 @@ class Size(tuple):
         return f"ember.Size({list(self)})"
 
 
-class device:  # noqa: N801 - PyTorch's name
-    """ember runs on the CPU only; `device` exists so that `.to(device)` code ports unchanged."""
-
-    __slots__ = ("type",)
-
-    def __init__(self, type: str = "cpu") -> None:  # noqa: A002
-        kind = str(type).split(":")[0]
-        if kind != "cpu":
-            raise RuntimeError(f"ember runs on the CPU only; device {type!r} is not available")
-        self.type = "cpu"
-
-    def __eq__(self, other) -> bool:
-        return str(other) == "cpu"
-
-    def __hash__(self) -> int:
-        return hash("cpu")
-
-    def __repr__(self) -> str:
-        return "device(type='cpu')"
-
-    def __str__(self) -> str:
-        return "cpu"
-
-
-_CPU = device("cpu")
 
 
 def _make(data: np.ndarray, grad_fn) -> Tensor:
@@ -82,12 +62,17 @@ class Tensor:
     _grad_hooks = None  # register_hook on a leaf
     _post_accumulate_hooks = None
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
-        if data.__class__ is not np.ndarray:
-            # torch.Tensor(data) makes the default float dtype; an ndarray is wrapped as it is.
-            data = _to_array(data, dtype or _dt.default_float)
-        elif dtype is not None:
-            data = _to_array(data, dtype)
+    def __init__(self, *args, requires_grad: bool = False, **kwargs) -> None:
+        """PyTorch's legacy constructor: Tensor(3, 4) is uninitialised, Tensor([1, 2]) data of
+        the default dtype, Tensor(size), Tensor(tensor) an alias (see ember.legacy). A NumPy
+        array is wrapped as it is."""
+        if len(args) == 1 and args[0].__class__ is np.ndarray and not kwargs:
+            data = args[0]
+        else:
+            # PyTorch's legacy forms; _legacy_array is bound by ember.legacy, which builds on
+            # this module
+            data = self._legacy_array("Tensor", _dt.default_float.np, args, kwargs,
+                                      alias_any_tensor=True)
         self._data = data
         self.grad = None
         self.grad_fn = None
@@ -158,7 +143,7 @@ class Tensor:
         return self.transpose(-2, -1)
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return _dt.is_float(self._data.dtype)
 
     # ---- memory layout ------------------------------------------------------------------
     def is_contiguous(self, memory_format=None) -> bool:
@@ -176,11 +161,11 @@ class Tensor:
         return self._data.__array_interface__["data"][0]
 
     def storage_offset(self) -> int:
-        start = _owner(self._data).__array_interface__["data"][0]
+        start = owner_of(self._data).__array_interface__["data"][0]
         return (self.data_ptr() - start) // self._data.itemsize
 
-    def untyped_storage(self) -> _Storage:
-        return _Storage(_owner(self._data))
+    def untyped_storage(self) -> Storage:
+        return Storage(owner_of(self._data))
 
     # ---- autograd -----------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -189,7 +174,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and not _dt.is_float(self._data.dtype):
             raise RuntimeError(
                 "only Tensors of floating point dtype can require gradients "
                 f"(this tensor is {self.dtype})")
@@ -289,29 +274,22 @@ class Tensor:
         return self._data.tolist()
 
     def to(self, *args, **kwargs) -> Tensor:
-        """Accepts a dtype, a device, or another tensor (whose dtype is taken), as in PyTorch."""
-        target = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, Tensor):
-                target = a.dtype
-            elif isinstance(a, (str, device)):
-                device(str(a))
-            elif a is not None:
-                target = a
-        if "device" in kwargs and kwargs["device"] is not None:
-            device(str(kwargs["device"]))
-        copy = kwargs.get("copy", False)
-        if target is None or _dt.to_np(target) == self._data.dtype:
+        """to(device=None, dtype=None, non_blocking=False, copy=False), to(dtype, ...) or
+        to(tensor, ...), as in PyTorch; a device other than the CPU raises."""
+        dtype, _, copy = parse_to("to", args, kwargs)
+        if dtype is None or dtype.np == self._data.dtype:
             return self.clone() if copy else self
-        return self.type(target)
+        return self.type(dtype)
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking: bool = False):
+        """The legacy type name ('ember.FloatTensor'), or a copy cast to `dtype` (a dtype, a
+        legacy class such as ember.LongTensor, or its name)."""
         if dtype is None:
-            return f"ember.{self.dtype.name}"
+            return f"ember.{self.dtype.legacy_name}"
         np_dtype = _dt.to_np(dtype)
         if np_dtype == self._data.dtype:
             return self
-        if self.requires_grad and _mode.enabled and np_dtype.kind == "f":
+        if self.requires_grad and _mode.enabled and _dt.is_float(np_dtype):
             return ops.Cast.apply(self, dtype=np_dtype)
         return _make(self._data.astype(np_dtype), None)
 
@@ -324,6 +302,9 @@ class Tensor:
     def half(self) -> Tensor:
         return self.type(_dt.float16)
 
+    def bfloat16(self) -> Tensor:
+        return self.type("bfloat16")
+
     def long(self) -> Tensor:
         return self.type(_dt.int64)
 
@@ -333,8 +314,23 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.type(_dt.bool)
 
-    def cpu(self) -> Tensor:
+    def cpu(self, memory_format=None) -> Tensor:
         return self
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+        check_available("cuda" if device is None else device)
+        return self
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    def get_device(self) -> int:
+        return -1  # PyTorch's answer for a CPU tensor
 
     # ---- Python protocol ----------------------------------------------------------------
     def __len__(self) -> int:
@@ -349,87 +345,43 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+            how_many = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {how_many} is ambiguous")
         return bool(self._data)
 
+    def _number(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._number())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._number())
+
+    def __format__(self, format_spec: str) -> str:
+        # A 0-d tensor formats as its number (f"{loss:.4f}"); others as object does (str(t)).
+        if self._data.ndim == 0:
+            return format(self._data.item(), format_spec)
+        return object.__format__(self, format_spec)
+
+    def __contains__(self, element) -> bool:
+        if not isinstance(element, (Tensor, numbers.Number)):
+            raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you "
+                               f"passed in a {type(element)}.")
+        return bool((self == element).any())
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data.item())
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:
+        return id(self)  # by identity, as PyTorch's (== is element-wise)
 
     def __repr__(self) -> str:
         return tensor_repr(self)
-
-def _infer_np_dtype(data) -> np.dtype:
-    """PyTorch's inference: Python floats -> float32, ints -> int64, bools -> bool; NumPy arrays
-    and NumPy scalars keep their dtype."""
-    arr = np.asarray(data)
-    if isinstance(data, (np.ndarray, np.generic)):
-        return arr.dtype
-    if arr.dtype.kind == "f":
-        return np.dtype(np.float32) if arr.dtype != np.float16 else arr.dtype
-    if arr.dtype.kind in "iu":
-        return np.dtype(np.int64)
-    return arr.dtype
-
-
-def _unwrap(data):
-    if isinstance(data, Tensor):
-        return data._data
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        return np.stack([np.asarray(_unwrap(x)) for x in data])
-    return data
-
-
-def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
-    data = _unwrap(data)
-    if isinstance(data, np.ndarray) and data.dtype.kind not in "fiub":
-        raise TypeError(f"can't convert np.ndarray of type {data.dtype}; ember supports float, "
-                        "int, uint8 and bool arrays")
-    np_dtype = _dt.to_np(dtype) if dtype is not None else _infer_np_dtype(data)
-    try:
-        arr = np.array(data, dtype=np_dtype, copy=copy or None)
-    except (TypeError, ValueError) as e:
-        raise TypeError(
-            f"tensor(): could not build a tensor from {type(data).__name__}: {e}") from None
-    _dt.from_numpy_dtype(arr.dtype)
-    return arr
-
-
-def _owner(a: np.ndarray) -> np.ndarray:
-    """The array that owns a's memory (views of views, as_strided included)."""
-    while True:
-        base = a.base
-        if isinstance(base, np.ndarray):
-            a = base
-        elif base is not None and isinstance(getattr(base, "base", None), np.ndarray):
-            a = base.base  # as_strided wraps its source in an object that keeps it as .base
-        else:
-            return a
-
-
-class _Storage:
-    """The memory under a tensor and its views (what PyTorch's untyped_storage() reports)."""
-
-    def __init__(self, owner: np.ndarray) -> None:
-        self._owner = owner
-
-    def size(self) -> int:
-        return self._owner.nbytes
-
-    nbytes = size
-
-    def data_ptr(self) -> int:
-        return self._owner.__array_interface__["data"][0]
 
 
 class _HookHandle:
@@ -451,3 +403,4 @@ def _clone(t: Tensor) -> Tensor:
 
 
 autograd.bind_tensor_class(Tensor)
+_convert.bind_tensor_class(Tensor)

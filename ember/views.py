@@ -88,3 +88,30 @@ def torch_strides_for_new_dims(out: np.ndarray) -> np.ndarray:
     if not fixed:
         return out
     return as_strided(out, out.shape, tuple(strides), writeable=out.flags.writeable)
+
+
+def owner_of(a: np.ndarray) -> np.ndarray:
+    """The array that owns a's memory (views of views, as_strided included)."""
+    while True:
+        base = a.base
+        if isinstance(base, np.ndarray):
+            a = base
+        elif base is not None and isinstance(getattr(base, "base", None), np.ndarray):
+            a = base.base  # as_strided wraps its source in an object that keeps it as .base
+        else:
+            return a
+
+
+class Storage:
+    """The memory under a tensor and its views (what PyTorch's untyped_storage() reports)."""
+
+    def __init__(self, owner: np.ndarray) -> None:
+        self._owner = owner
+
+    def size(self) -> int:
+        return self._owner.nbytes
+
+    nbytes = size
+
+    def data_ptr(self) -> int:
+        return self._owner.__array_interface__["data"][0]

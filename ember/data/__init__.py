@@ -3,7 +3,7 @@ plus torchvision-style transforms and the MNIST / Fashion-MNIST datasets."""
 
 from . import transforms
 from .collate import default_collate, default_convert
-from .dataloader import DataLoader
+from .dataloader import DataLoader, get_worker_info
 from .dataset import (
     ConcatDataset,
     Dataset,
@@ -43,6 +43,7 @@ __all__ = [
     "WeightedRandomSampler",
     "default_collate",
     "default_convert",
+    "get_worker_info",
     "random_split",
     "read_idx",
     "transforms",

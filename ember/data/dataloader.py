@@ -18,7 +18,14 @@ from .collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
-__all__ = ["DataLoader"]
+__all__ = ["DataLoader", "get_worker_info"]
+
+
+def get_worker_info() -> None:
+    """Information about the DataLoader worker process this code runs in: None, since ember
+    loads data in the calling process (as PyTorch answers in its main process). An
+    IterableDataset that splits its work by `get_worker_info()` therefore yields all of it once."""
+    return None
 
 
 class DataLoader:

@@ -13,6 +13,9 @@ import numpy as np
 
 from ..random import Generator, rng_of
 
+# RandomSampler with replacement draws this many indices at a time, as PyTorch's does.
+_CHUNK = 32
+
 __all__ = [
     "BatchSampler",
     "RandomSampler",
@@ -50,7 +53,10 @@ class RandomSampler(Sampler):
     """A random permutation of the indices, or `num_samples` draws with replacement.
 
     Without replacement and with num_samples > len(data_source), whole permutations follow each
-    other (and a partial one ends the epoch), as in PyTorch.
+    other (and a partial one ends the epoch), as in PyTorch. Indices are drawn lazily, as in
+    PyTorch: with replacement 32 at a time, without it one permutation at a time, so memory stays
+    flat even for num_samples=10**10. Without a `generator`, each epoch seeds its own from the
+    global one (ember.manual_seed), as PyTorch's does.
     """
 
     def __init__(
@@ -76,12 +82,20 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
-        n, rng = len(self.data_source), rng_of(self.generator)
+        n = len(self.data_source)
+        if self.generator is not None:
+            rng = rng_of(self.generator)
+        else:
+            rng = Generator().manual_seed(int(rng_of(None).integers(2**63))).rng
         if self.replacement:
-            return iter(rng.integers(0, n, size=self.num_samples).tolist())
-        full, rest = divmod(self.num_samples, n)
-        parts = [rng.permutation(n) for _ in range(full)] + [rng.permutation(n)[:rest]]
-        return iter(np.concatenate(parts).tolist())
+            full, rest = divmod(self.num_samples, _CHUNK)
+            for _ in range(full):
+                yield from rng.integers(0, n, size=_CHUNK).tolist()
+            yield from rng.integers(0, n, size=rest).tolist()
+        else:
+            for _ in range(self.num_samples // n):
+                yield from rng.permutation(n).tolist()
+            yield from rng.permutation(n)[: self.num_samples % n].tolist()
 
     def __len__(self) -> int:
         return self.num_samples

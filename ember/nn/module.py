@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
-from ..tensor import Tensor, device
+from ..devices import check_available, parse_to
+from ..tensor import Tensor
 from ._module_state import StateDictMixin
 from .parameter import Parameter
 
@@ -50,7 +51,7 @@ def _typename(value: Any) -> str:
 
 def _float_cast(np_dtype: np.dtype) -> Callable[[np.ndarray], np.ndarray]:
     """A conversion for Module._apply that changes floating-point arrays only, as PyTorch does."""
-    return lambda a: a.astype(np_dtype, copy=False) if a.dtype.kind == "f" else a
+    return lambda a: a.astype(np_dtype, copy=False) if _dt.is_float(a.dtype) else a
 
 
 class Module(StateDictMixin):
@@ -317,24 +318,21 @@ class Module(StateDictMixin):
         return self
 
     def to(self, *args, **kwargs) -> Module:
-        """to(dtype), to(device), to(tensor) or to(device, dtype), as in PyTorch."""
-        dtype, dev = kwargs.get("dtype"), kwargs.get("device")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif isinstance(arg, (str, device)):
-                dev = arg
-            elif arg is not None:
-                dtype = arg
-        if dev is not None:
-            device(str(dev))  # raises for anything but the CPU
+        """to(device=None, dtype=None, non_blocking=False), to(dtype), to(tensor), as in
+        PyTorch: floating-point parameters and buffers take the dtype; a device other than the
+        CPU raises."""
+        dtype, _, _ = parse_to("to", args, kwargs)
         if dtype is None:
             return self
-        np_dtype = _dt.to_np(dtype)
-        if np_dtype.kind != "f":
+        if not dtype.is_floating_point:
             raise TypeError("nn.Module.to only accepts floating point dtypes, but got desired "
-                            f"dtype={_dt.to_dtype(dtype)}")
-        return self._apply(_float_cast(np_dtype))
+                            f"dtype={dtype}")
+        return self._apply(_float_cast(dtype.np))
+
+    def type(self, dst_type) -> Module:
+        """Every parameter and buffer (integer ones too) cast to `dst_type`."""
+        np_dtype = _dt.to_np(dst_type)
+        return self._apply(lambda a: a.astype(np_dtype, copy=False))
 
     def float(self) -> Module:
         return self._apply(_float_cast(np.dtype(np.float32)))
@@ -345,7 +343,14 @@ class Module(StateDictMixin):
     def half(self) -> Module:
         return self._apply(_float_cast(np.dtype(np.float16)))
 
+    def bfloat16(self) -> Module:
+        return self._apply(_float_cast(_dt.to_np("bfloat16")))
+
     def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device=None) -> Module:
+        check_available("cuda" if device is None else device)
         return self
 
     # ---- printing -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
+from ..devices import check_available
 from ..tensor import Tensor
 
 
@@ -35,7 +36,14 @@ class Parameter(Tensor):
         return copied
 
 
-def empty_parameter(shape: tuple, dtype=None) -> Parameter:
-    """An uninitialised Parameter of the given dtype (default float32), for layers to fill."""
-    np_dtype = _dt.to_np(dtype) if dtype is not None else _dt.default_float.np
-    return Parameter(np.empty(shape, dtype=np_dtype))
+def parameter_dtype(dtype=None, device=None) -> np.dtype:
+    """The NumPy dtype of a layer's new parameters: `dtype`, or the default float dtype; `device`
+    must be the CPU."""
+    check_available(device)
+    return _dt.to_np(dtype) if dtype is not None else _dt.default_float.np
+
+
+def empty_parameter(shape: tuple, dtype=None, device=None) -> Parameter:
+    """An uninitialised Parameter of `dtype` (default: the default float dtype), for layers to
+    fill."""
+    return Parameter(np.empty(shape, dtype=parameter_dtype(dtype, device)))

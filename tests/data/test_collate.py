@@ -40,6 +40,10 @@ SAMPLES = {
     "dicts": [{"x": 1, "y": np.float32(2)}, {"x": 3, "y": np.float32(4)}],
     "namedtuples": [Point(1, 2.0), Point(3, 4.0)],
     "nested": [{"p": (np.ones(2, np.int64), [1.0])}, {"p": (np.zeros(2, np.int64), [2.0])}],
+    "bytes": [b"a", b"b"],
+    "dicts of strings": [{"name": "a", "label": 1}, {"name": "b", "label": 0}],
+    "namedtuples of strings": [Point("a", np.float64(1)), Point("b", np.float64(2))],
+    "nested dicts": [{"a": {"b": [1.0], "c": "x"}}, {"a": {"b": [2.0], "c": "y"}}],
 }
 
 
@@ -86,7 +90,8 @@ def test_unequal_lengths():
         default_collate([[1, 2], [3]])
 
 
-@pytest.mark.parametrize("batch", [[object(), object()], [np.array(["a"]), np.array(["b"])]])
+@pytest.mark.parametrize("batch", [[object(), object()], [np.array(["a"]), np.array(["b"])],
+                                   [None, None]])
 def test_unsupported_types(batch):
     with pytest.raises(TypeError, match="default_collate: batch must contain"):
         default_collate(batch)

@@ -105,3 +105,73 @@ def test_weighted_takes_a_tensor_of_weights():
     sampler = WeightedRandomSampler(ember.tensor([0.0, 2.0, 0.0]), num_samples=5)
     assert list(sampler) == [1] * 5
 
+
+
+@pytest.mark.parametrize("replacement", [True, False])
+def test_random_draws_lazily_with_flat_memory(replacement):
+    import tracemalloc
+
+    sampler = RandomSampler(range(1000), replacement=replacement, num_samples=10**10)
+    assert len(sampler) == 10**10
+    tracemalloc.start()
+    try:
+        order = iter(sampler)
+        first = [next(order) for _ in range(5000)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20 and all(0 <= i < 1000 for i in first)
+    if not replacement:
+        assert sorted(first[:1000]) == list(range(1000))
+
+
+def test_random_epochs_are_seeded_from_the_global_generator():
+    sampler = RandomSampler(range(100), replacement=True, num_samples=200)
+    ember.manual_seed(5)
+    first = list(sampler)
+    ember.manual_seed(5)
+    order = iter(sampler)
+    head = [next(order) for _ in range(40)]  # the epoch's seed is drawn at its first index
+    ember.rand(1000)  # other draws between the sampler's chunks do not change its order
+    assert head + list(order) == first
+
+
+@pytest.mark.parametrize("expr", [
+    "RandomSampler(range(3), replacement=1)", "RandomSampler(range(3), num_samples=0)",
+    "RandomSampler(range(3), num_samples=-1)", "RandomSampler(range(3), num_samples=2.5)",
+    "WeightedRandomSampler([1.0, 2.0], num_samples=0)",
+    "WeightedRandomSampler([1.0, 2.0], num_samples=True)",
+    "WeightedRandomSampler([1.0, 2.0], num_samples=2, replacement=1)",
+    "WeightedRandomSampler([[1.0, 2.0]], num_samples=2)",
+    "BatchSampler(range(4), 0, False)", "BatchSampler(range(4), 2, 1)",
+])
+def test_sampler_errors_match_torch(torch, expr):
+    import torch.utils.data as torch_data
+
+    with pytest.raises(Exception) as theirs:
+        eval(expr, vars(torch_data))
+    with pytest.raises(theirs.type):
+        eval(expr, globals())
+
+
+def test_sampler_lengths_and_ranges_match_torch(torch):
+    import torch.utils.data as torch_data
+
+    for make in ("RandomSampler(range(7))", "RandomSampler(range(7), num_samples=17)",
+                 "RandomSampler(range(7), replacement=True, num_samples=70)",
+                 "SubsetRandomSampler([3, 5, 9])",
+                 "WeightedRandomSampler([0.0, 1.0, 3.0], num_samples=40)",
+                 "WeightedRandomSampler([1.0, 1.0, 3.0], num_samples=3, replacement=False)",
+                 "BatchSampler(RandomSampler(range(10)), 3, False)"):
+        ours, theirs = eval(make, globals()), eval(make, vars(torch_data))
+        assert len(ours) == len(theirs)
+        ours_list, theirs_list = list(ours), [x if isinstance(x, list) else int(x)
+                                              for x in theirs]
+        assert len(ours_list) == len(theirs_list)
+        if "replacement=True" not in make and "num_samples=40" not in make:
+            assert _indices(ours_list) == _indices(theirs_list), make
+
+
+def _indices(order: list) -> list:
+    """The distinct indices of a sampler's output (of single indices or of batches)."""
+    return sorted({i for b in order for i in (b if isinstance(b, list) else [b])})

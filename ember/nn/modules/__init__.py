@@ -1,10 +1,12 @@
 """The layer classes of ember.nn (torch.nn.modules)."""
 
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
 from .dropout import Dropout
-from .linear import Flatten, Identity, Linear, Unflatten
+from .flatten import Flatten, Unflatten
+from .linear import Identity, Linear
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -13,7 +15,8 @@ from .loss import (
     MSELoss,
     NLLLoss,
 )
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .module import Module
+from .normalization import LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .sparse import Embedding
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ...tensor import Tensor
-from ...tensor import device as _device
 from .. import init
 from ..functional._args import PADDING_MODES, IntPair, pair
 from ..functional.conv import conv2d_checked
@@ -23,8 +22,6 @@ class Conv2d(Module):
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
                  dtype=None) -> None:
         super().__init__()
-        if device is not None:
-            _device(str(device))
         if not isinstance(groups, int) or groups <= 0:
             raise ValueError(f"Conv2d: groups must be a positive integer, got {groups!r}")
         if in_channels % groups != 0:
@@ -54,9 +51,9 @@ class Conv2d(Module):
         self.groups = groups
         self.padding_mode = padding_mode
         shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = empty_parameter(shape, dtype)
+        self.weight = empty_parameter(shape, dtype, device)
         if bias:
-            self.bias = empty_parameter((out_channels,), dtype)
+            self.bias = empty_parameter((out_channels,), dtype, device)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import dtypes as _dt
+from ...devices import check_available
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import Parameter, parameter_dtype
 
 
 class Embedding(Module):
@@ -22,6 +22,7 @@ class Embedding(Module):
                  _weight: Tensor | None = None, _freeze: bool = False, device=None,
                  dtype=None) -> None:
         super().__init__()
+        check_available(device)
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx {padding_idx} must be within "
@@ -35,7 +36,7 @@ class Embedding(Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
         if _weight is None:
-            np_dtype = _dt.to_np(dtype) if dtype is not None else _dt.default_float.np
+            np_dtype = parameter_dtype(dtype)
             self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=np_dtype),
                                     requires_grad=not _freeze)
             self.reset_parameters()

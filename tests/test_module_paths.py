@@ -1,0 +1,72 @@
+"""PyTorch's module paths exist in ember where programs import from them: each torch path below,
+with torch replaced by ember, imports, and holds the same names (the ones ember has)."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import ember
+
+# torch module path -> names imported from it by real programs
+PATHS = {
+    "torch.utils.data": ["DataLoader", "Dataset", "TensorDataset", "get_worker_info"],
+    "torch.utils.data.dataloader": ["DataLoader", "default_collate", "get_worker_info"],
+    "torch.utils.data.dataset": ["Dataset", "TensorDataset", "Subset", "ConcatDataset",
+                                 "random_split", "IterableDataset"],
+    "torch.utils.data.sampler": ["Sampler", "RandomSampler", "SequentialSampler", "BatchSampler",
+                                 "SubsetRandomSampler", "WeightedRandomSampler"],
+    "torch.nn.modules": ["Module", "Linear", "Conv2d", "BatchNorm1d", "Flatten"],
+    "torch.nn.modules.module": ["Module"],
+    "torch.nn.modules.linear": ["Linear", "Identity"],
+    "torch.nn.modules.conv": ["Conv2d"],
+    "torch.nn.modules.batchnorm": ["BatchNorm1d", "BatchNorm2d"],
+    "torch.nn.modules.normalization": ["LayerNorm"],
+    "torch.nn.modules.flatten": ["Flatten", "Unflatten"],
+    "torch.nn.modules.activation": ["ReLU", "GELU", "Softmax"],
+    "torch.nn.modules.pooling": ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"],
+    "torch.nn.modules.dropout": ["Dropout"],
+    "torch.nn.modules.sparse": ["Embedding"],
+    "torch.nn.modules.loss": ["CrossEntropyLoss", "MSELoss", "NLLLoss"],
+    "torch.nn.modules.container": ["Sequential", "ModuleList", "ModuleDict"],
+    "torch.cuda": ["is_available", "device_count", "manual_seed", "empty_cache"],
+    "torch.cuda.amp": ["GradScaler", "autocast"],
+    "torch.amp": ["GradScaler", "autocast"],
+    "torch.amp.grad_scaler": ["GradScaler"],
+    "torch.amp.autocast_mode": ["autocast"],
+    "torch.backends.cudnn": ["benchmark", "deterministic", "enabled"],
+    "torch.backends.mps": ["is_available"],
+    "torch.backends.cuda": ["matmul"],
+    "torch.accelerator": ["is_available", "current_accelerator"],
+    "torch.onnx": ["export"],
+}
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_module_path_imports_with_torchs_names(torch, path):
+    theirs = importlib.import_module(path)
+    ours = importlib.import_module(path.replace("torch", "ember", 1))
+    for name in PATHS[path]:
+        assert hasattr(theirs, name), f"{path}.{name} is not in torch either"
+        assert hasattr(ours, name), f"ember{path[5:]}.{name} is missing"
+
+
+def test_utils_data_submodules_are_embers_own():
+    from ember.utils.data import dataloader, dataset, sampler
+
+    assert dataloader.DataLoader is ember.data.DataLoader
+    assert dataset.TensorDataset is ember.data.TensorDataset
+    assert sampler.RandomSampler is ember.data.RandomSampler
+
+
+def test_moved_layers_keep_their_state_dict_keys():
+    net = ember.nn.Sequential(ember.nn.Linear(2, 3), ember.nn.BatchNorm1d(3), ember.nn.Flatten())
+    assert list(net.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias",
+                                      "1.running_mean", "1.running_var", "1.num_batches_tracked"]
+
+
+def test_onnx_is_a_placeholder_naming_its_issue():
+    assert ember.onnx.is_in_onnx_export() is False
+    with pytest.raises(NotImplementedError, match="issue 13"):
+        ember.onnx.export(ember.nn.Linear(1, 1), ember.ones(1), "model.onnx")
