@@ -11,12 +11,15 @@ from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
+    check_betas,
     check_flags,
     check_lr,
     check_range,
     grad_of,
     lerp_,
     new_step,
+    param_add_,
+    param_mul_,
 )
 
 
@@ -39,8 +42,7 @@ class Adam(Optimizer):
                  decoupled_weight_decay: bool = False) -> None:
         check_lr(lr)
         check_range(eps >= 0.0, "epsilon value", eps)
-        check_range(0.0 <= betas[0] < 1.0, "beta parameter at index 0", betas[0])
-        check_range(0.0 <= betas[1] < 1.0, "beta parameter at index 1", betas[1])
+        check_betas(betas)
         check_range(weight_decay >= 0.0, "weight_decay value", weight_decay)
         check_flags(foreach=foreach, fused=fused, capturable=capturable,
                     differentiable=differentiable)
@@ -73,7 +75,7 @@ class Adam(Optimizer):
                 step_t += 1
                 step = float(step_t)
                 if decoupled and weight_decay != 0:
-                    p._data *= 1.0 - lr * weight_decay
+                    param_mul_(p, 1.0 - lr * weight_decay)
 
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
@@ -96,7 +98,7 @@ class Adam(Optimizer):
                 # The gradient is spent: `work` takes -step_size·m / denom.
                 np.multiply(exp_avg, -step_size, out=work)
                 work /= tmp
-                p._data += work
+                param_add_(p, work)
         return loss
 
 

@@ -17,6 +17,7 @@ from .optimizer import (
     grad_of,
     lerp_,
     new_step,
+    param_add_,
 )
 
 
@@ -95,5 +96,5 @@ class RMSprop(Optimizer):
                     # addcdiv's rounding order: (-lr·g) / avg
                     np.multiply(g, -lr, out=work)
                     np.divide(work, avg, out=avg)
-                p._data += avg
+                param_add_(p, avg)
         return loss
