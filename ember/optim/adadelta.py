@@ -17,6 +17,7 @@ from .optimizer import (
     grad_of,
     new_step,
     param_add_,
+    square_average_,
 )
 
 
@@ -68,20 +69,14 @@ class Adadelta(Optimizer):
 
                 square_avg = state["square_avg"]._data
                 acc_delta = state["acc_delta"]._data
-                square_avg *= rho
-                np.multiply(g, 1.0 - rho, out=std)
-                std *= g
-                square_avg += std
+                square_average_(square_avg, g, rho, std)
                 np.add(square_avg, eps, out=std)
                 np.sqrt(std, out=std)
                 np.add(acc_delta, eps, out=delta)
                 np.sqrt(delta, out=delta)
                 delta /= std
                 delta *= g
-                acc_delta *= rho
-                np.multiply(delta, 1.0 - rho, out=std)
-                std *= delta
-                acc_delta += std
+                square_average_(acc_delta, delta, rho, std)
                 # The gradient is spent: `work` takes −lr·Δ.
                 np.multiply(delta, -lr, out=work)
                 param_add_(p, work)

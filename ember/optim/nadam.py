@@ -20,6 +20,7 @@ from .optimizer import (
     new_step,
     param_add_,
     param_mul_,
+    square_average_,
 )
 
 
@@ -94,10 +95,7 @@ class NAdam(Optimizer):
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
                 lerp_(exp_avg, g, 1.0 - beta1, tmp)
-                exp_avg_sq *= beta2
-                np.multiply(g, 1.0 - beta2, out=tmp)
-                tmp *= g
-                exp_avg_sq += tmp
+                square_average_(exp_avg_sq, g, beta2, tmp)
                 denom = np.divide(exp_avg_sq, 1.0 - beta2**step, out=tmp)
                 np.sqrt(denom, out=denom)
                 denom += eps

@@ -246,6 +246,15 @@ def grad_of(p: Tensor, g: np.ndarray, work: np.ndarray, weight_decay: float,
     return g
 
 
+def square_average_(average: np.ndarray, g: np.ndarray, decay: float, work: np.ndarray) -> None:
+    """average ← decay·average + (1 − decay)·g², in PyTorch's rounding order (mul_, then
+    addcmul_): the second moment of Adam and its kin, RMSprop's and Adadelta's averages."""
+    average *= decay
+    np.multiply(g, 1.0 - decay, out=work)
+    work *= g
+    average += work
+
+
 def lerp_(start: np.ndarray, end: np.ndarray, weight: float, work: np.ndarray) -> None:
     """start.lerp_(end, weight) by PyTorch's formula, which for accuracy starts from the
     nearer end: start + weight·(end − start), or end − (1 − weight)·(end − start)."""

@@ -21,6 +21,7 @@ from .optimizer import (
     new_step,
     param_add_,
     param_mul_,
+    square_average_,
 )
 
 
@@ -83,10 +84,7 @@ class RAdam(Optimizer):
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
                 lerp_(exp_avg, g, 1.0 - beta1, tmp)
-                exp_avg_sq *= beta2
-                np.multiply(g, 1.0 - beta2, out=tmp)
-                tmp *= g
-                exp_avg_sq += tmp
+                square_average_(exp_avg_sq, g, beta2, tmp)
 
                 bias_correction1 = 1.0 - beta1**step
                 bias_correction2 = 1.0 - beta2**step

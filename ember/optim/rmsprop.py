@@ -18,6 +18,7 @@ from .optimizer import (
     lerp_,
     new_step,
     param_add_,
+    square_average_,
 )
 
 
@@ -72,10 +73,7 @@ class RMSprop(Optimizer):
                 state["step"]._data += 1
 
                 square_avg = state["square_avg"]._data
-                square_avg *= alpha
-                np.multiply(g, 1.0 - alpha, out=avg)
-                avg *= g
-                square_avg += avg
+                square_average_(square_avg, g, alpha, avg)
                 if centered:
                     grad_avg = state["grad_avg"]._data
                     lerp_(grad_avg, g, 1.0 - alpha, avg)

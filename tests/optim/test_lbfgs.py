@@ -33,32 +33,34 @@ TOLERANCES = {np.float32: {"rtol": 1e-4, "atol": 1e-4},
               np.float64: {"rtol": 1e-9, "atol": 1e-10}}
 
 
-def make_problem(lib, dtype, weights=None):
-    """Parameters and a closure: a Rosenbrock valley in (a, b), a regression with a quartic
+def closure_for(lib, params, opt):
+    """The closure of the problem: a Rosenbrock valley in (a, b), a regression with a quartic
     penalty in w, and a parameter the loss does not use (its gradient stays None)."""
-    params = [lib.tensor(np.asarray(w, dtype=dtype), requires_grad=True)
-              for w in (WEIGHTS if weights is None else weights)]
-    x, y = lib.tensor(INPUTS.astype(dtype)), lib.tensor(TARGETS.astype(dtype))
+    x = lib.tensor(INPUTS, dtype=params[0].dtype)
+    y = lib.tensor(TARGETS, dtype=params[0].dtype)
 
-    def closure_for(opt):
-        def closure():
-            opt.zero_grad()
-            a, b, w, _ = params
-            loss = ((10 * (b - a**2) ** 2 + (1 - a) ** 2).sum() + ((x @ w - y) ** 2).mean()
-                    + 0.1 * (w**4).sum())
-            loss.backward()
-            return loss
-        return closure
+    def closure():
+        opt.zero_grad()
+        a, b, w, _ = params
+        loss = ((10 * (b - a**2) ** 2 + (1 - a) ** 2).sum() + ((x @ w - y) ** 2).mean()
+                + 0.1 * (w**4).sum())
+        loss.backward()
+        return loss
 
-    return params, closure_for
+    return closure
+
+
+def make_params(lib, dtype, weights=None):
+    return [lib.tensor(np.asarray(w, dtype=dtype), requires_grad=True)
+            for w in (WEIGHTS if weights is None else weights)]
 
 
 def run(lib, kwargs, dtype, steps, weights=None, state=None):
-    params, closure_for = make_problem(lib, dtype, weights)
+    params = make_params(lib, dtype, weights)
     opt = lib.optim.LBFGS(params, **kwargs)
     if state is not None:
         opt.load_state_dict(state)
-    closure = closure_for(opt)
+    closure = closure_for(lib, params, opt)
     losses = [opt.step(closure).item() for _ in range(steps)]
     return params, opt, losses
 
@@ -115,7 +117,7 @@ def test_a_torch_state_dict_resumes_in_ember(torch, kwargs):
     assert state["state"][0]["H_diag"].dtype == ember.float64
     ours = run(ember, kwargs, np.float64, 10,
                weights=[p.detach().numpy().copy() for p in t_params], state=state)
-    closure = _torch_closure(torch, t_params, t_opt)
+    closure = closure_for(torch, t_params, t_opt)
     t_losses = [t_opt.step(closure).item() for _ in range(10)]
     assert_same_run(ours, (t_params, t_opt, t_losses), TOLERANCES[np.float64])
 
@@ -128,21 +130,6 @@ def _to_ember(value):
     if hasattr(value, "detach"):
         return ember.tensor(value.detach().numpy().copy())
     return value
-
-
-def _torch_closure(torch, params, opt):
-    x = torch.tensor(INPUTS)
-    y = torch.tensor(TARGETS)
-
-    def closure():
-        opt.zero_grad()
-        a, b, w, _ = params
-        loss = ((10 * (b - a**2) ** 2 + (1 - a) ** 2).sum() + ((x @ w - y) ** 2).mean()
-                + 0.1 * (w**4).sum())
-        loss.backward()
-        return loss
-
-    return closure
 
 
 def test_state_dict_mirrors_torch(torch):
@@ -164,10 +151,10 @@ def test_state_dict_mirrors_torch(torch):
 
 
 def test_closure_is_called_with_grad_enabled_and_first_loss_returned():
-    params, closure_for = make_problem(ember, np.float64)
+    params = make_params(ember, np.float64)
     opt = optim.LBFGS(params, max_iter=3)
     with ember.no_grad():
-        loss = opt.step(closure_for(opt))
+        loss = opt.step(closure_for(ember, params, opt))
     assert loss.item() == pytest.approx(float(run(ember, {}, np.float64, 1)[2][0]))
     assert opt.state[params[0]]["func_evals"] == 3
 
