@@ -238,7 +238,8 @@ def test_add_param_group_steps_the_new_group_with_its_options(harness, torch, na
     e_groups, t_groups = e_opt.state_dict()["param_groups"], t_opt.state_dict()["param_groups"]
     assert e_groups == t_groups
     for ep, tp in zip(e_params, t_params):
-        np.testing.assert_allclose(ep.data, tp.detach().numpy(), **TOLERANCES[np.float64])
+        np.testing.assert_allclose(ep.detach().numpy(), tp.detach().numpy(),
+                                   **TOLERANCES[np.float64])
 
 
 def test_bad_params_are_rejected():

@@ -144,14 +144,13 @@ def test_state_dicts_load_into_each_other(harness, torch, name, kwargs):
     tol = {"rtol": 1e-5, "atol": 1e-6}
     for first_lib, second_lib, to_tensor in [
         (torch, ember, lambda t: ember.tensor(t.detach().numpy().copy())),
-        (ember, torch, lambda t: torch.tensor(t.data.copy())),
+        (ember, torch, lambda t: torch.tensor(t.detach().numpy().copy())),
     ]:
         first, opt = harness.run(first_lib, lambda ps, lib=first_lib: make(lib, ps), grads[:10])
-        params = [second_lib.tensor(np.array(p.detach().numpy() if first_lib is torch
-                                             else p.data), requires_grad=True) for p in first]
+        params = [second_lib.tensor(p.detach().numpy().copy(), requires_grad=True)
+                  for p in first]
         resumed = make(second_lib, params)
         resumed.load_state_dict(_converted(opt.state_dict(), to_tensor))
         harness.run(second_lib, lambda ps, opt=resumed: opt, grads[10:], params=params)
         for a, b in zip(straight, params):
-            np.testing.assert_allclose(b.detach().numpy() if second_lib is torch else b.data,
-                                       a.detach().numpy(), **tol)
+            np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), **tol)
