@@ -8,7 +8,16 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, check_flags, check_lr, check_range, grad_of, new_step
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    check_flags,
+    check_lr,
+    check_range,
+    grad_of,
+    new_step,
+    param_add_,
+)
 
 
 class Adagrad(Optimizer):
@@ -73,5 +82,5 @@ class Adagrad(Optimizer):
                 # addcdiv's rounding order: (-clr·g) / std
                 np.multiply(g, -clr, out=work)
                 np.divide(work, std, out=work)
-                p._data += work
+                param_add_(p, work)
         return loss

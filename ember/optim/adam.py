@@ -11,12 +11,16 @@ from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
+    check_betas,
     check_flags,
     check_lr,
     check_range,
     grad_of,
     lerp_,
     new_step,
+    param_add_,
+    param_mul_,
+    square_average_,
 )
 
 
@@ -39,8 +43,7 @@ class Adam(Optimizer):
                  decoupled_weight_decay: bool = False) -> None:
         check_lr(lr)
         check_range(eps >= 0.0, "epsilon value", eps)
-        check_range(0.0 <= betas[0] < 1.0, "beta parameter at index 0", betas[0])
-        check_range(0.0 <= betas[1] < 1.0, "beta parameter at index 1", betas[1])
+        check_betas(betas)
         check_range(weight_decay >= 0.0, "weight_decay value", weight_decay)
         check_flags(foreach=foreach, fused=fused, capturable=capturable,
                     differentiable=differentiable)
@@ -73,15 +76,12 @@ class Adam(Optimizer):
                 step_t += 1
                 step = float(step_t)
                 if decoupled and weight_decay != 0:
-                    p._data *= 1.0 - lr * weight_decay
+                    param_mul_(p, 1.0 - lr * weight_decay)
 
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
                 lerp_(exp_avg, g, 1.0 - beta1, tmp)
-                exp_avg_sq *= beta2
-                np.multiply(g, 1.0 - beta2, out=tmp)
-                tmp *= g
-                exp_avg_sq += tmp
+                square_average_(exp_avg_sq, g, beta2, tmp)
 
                 step_size = lr / (1.0 - beta1**step)
                 bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5
@@ -96,7 +96,7 @@ class Adam(Optimizer):
                 # The gradient is spent: `work` takes -step_size·m / denom.
                 np.multiply(exp_avg, -step_size, out=work)
                 work /= tmp
-                p._data += work
+                param_add_(p, work)
         return loss
 
 

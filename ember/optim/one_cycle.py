@@ -6,18 +6,7 @@ import math
 from typing import Any, Literal
 
 from .optimizer import Optimizer
-from .scheduler import LRScheduler, check_optimizer
-
-
-def per_group(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
-    """One value per parameter group: a list or tuple as given, or a scalar repeated."""
-    if isinstance(value, (list, tuple)):
-        if len(value) != len(optimizer.param_groups):
-            raise ValueError(
-                f"{name} must have the same length as optimizer.param_groups. {name} has "
-                f"{len(value)} values, param_groups has {len(optimizer.param_groups)}.")
-        return list(value)
-    return [value] * len(optimizer.param_groups)
+from .scheduler import LRScheduler, check_optimizer, per_group, set_momentum, uses_beta1
 
 
 class OneCycleLR(LRScheduler):
@@ -84,25 +73,16 @@ class OneCycleLR(LRScheduler):
 
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 "`cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = uses_beta1(optimizer)
             max_momentums = per_group("max_momentum", optimizer, max_momentum)
             base_momentums = per_group("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
                 for group, high, low in zip(optimizer.param_groups, max_momentums,
                                             base_momentums):
-                    self._set_momentum(group, high)
+                    set_momentum(group, high, self.use_beta1)
                     group["max_momentum"] = high
                     group["base_momentum"] = low
         super().__init__(optimizer, last_epoch)
-
-    def _set_momentum(self, group: dict[str, Any], momentum: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (momentum, *group["betas"][1:])
-        else:
-            group["momentum"] = momentum
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self._anneal_func_type == "cos":
@@ -126,8 +106,9 @@ class OneCycleLR(LRScheduler):
                     lrs.append(self._anneal(group[phase["start_lr"]], group[phase["end_lr"]],
                                             pct))
                     if self.cycle_momentum:
-                        self._set_momentum(group, self._anneal(
-                            group[phase["start_momentum"]], group[phase["end_momentum"]], pct))
+                        set_momentum(group, self._anneal(group[phase["start_momentum"]],
+                                                         group[phase["end_momentum"]], pct),
+                                     self.use_beta1)
                     break
                 start_step = phase["end_step"]
         return lrs

@@ -1,8 +1,10 @@
 """Optimizer: the base class of ember's optimizers, with PyTorch's param groups and state dicts.
 
-Subclasses implement `step()` as a plain loop over `param_groups` that updates each parameter's
-`.data` array in place with NumPy `out=` ufuncs. Hyperparameters are read from the group once per
-step and passed to NumPy as Python floats, which keep float32 arrays float32 (NumPy 2 promotion).
+Subclasses implement `step()` as a plain loop over `param_groups` that computes each update in
+preallocated scratch arrays with NumPy `out=` ufuncs and writes it into the parameter's array
+through `param_add_` / `param_mul_` / `param_copy_`, the only writes to parameters. Hyperparameters
+are read from the group once per step and passed to NumPy as Python floats, which keep float32
+arrays float32 (NumPy 2 promotion).
 """
 
 from __future__ import annotations
@@ -25,6 +27,14 @@ StateDict = dict[str, Any]
 class Optimizer:
     """torch.optim.Optimizer: `params` is an iterable of tensors, of (name, tensor) pairs, or of
     dicts that each define a parameter group with its own options."""
+
+    # Whether each state tensor has its parameter's shape (checked when a state dict is loaded);
+    # LBFGS keeps flat vectors over all parameters instead.
+    _state_shaped_like_params = True
+    # State that stays a float32 scalar for parameters of any dtype, as PyTorch keeps it. Unlike
+    # PyTorch's load_state_dict, ember's keeps it float32 (PyTorch casts all but "step" to the
+    # parameter's dtype), so that a resumed run computes what an uninterrupted one would.
+    _scalar_state: frozenset[str] = frozenset({"step"})
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor):
@@ -155,7 +165,10 @@ class Optimizer:
                 raise ValueError(f"loaded state dict has state for parameter {key!r}, which "
                                  "no parameter group lists")
             param = params_of[key]
-            state[param] = {name: _restored(param, key, name, v) for name, v in value.items()}
+            shape = param._data.shape if self._state_shaped_like_params else None
+            state[param] = {name: _restored(param, shape, key, name, v,
+                                            name in self._scalar_state)
+                            for name, v in value.items()}
         for group, saved in zip(self.param_groups, saved_groups):
             saved["params"] = group["params"]
             if "param_names" in group and "param_names" not in saved:
@@ -164,17 +177,22 @@ class Optimizer:
         self.param_groups = saved_groups
 
 
-def _restored(param: Tensor, index: int, name: str, value: Any) -> Any:
-    """A copy of one saved state entry: tensors like the parameter get its float dtype."""
-    if name == "step":  # a plain number in checkpoints from before PyTorch 1.12
-        step = value._data if isinstance(value, Tensor) else np.float32(value)
-        return Tensor(np.array(step, copy=True))
+def _restored(param: Tensor, shape: tuple[int, ...] | None, index: int, name: str,
+              value: Any, scalar: bool) -> Any:
+    """A copy of one saved state entry: tensors (also inside lists) get the parameter's float
+    dtype, and must have `shape` unless it is None; `scalar` ones keep theirs."""
+    if name == "step" and not isinstance(value, Tensor):  # PyTorch < 1.12 saved a number
+        value = Tensor(np.float32(value))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_restored(param, shape, index, name, v, scalar) for v in value)
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     data = value._data
-    if data.shape != param._data.shape:
+    if scalar:
+        return Tensor(np.array(data, copy=True))
+    if shape is not None and data.shape != shape:
         raise ValueError(f"loaded state dict has {name!r} of shape {tuple(data.shape)} for "
-                         f"parameter {index}, whose shape is {tuple(param._data.shape)}")
+                         f"parameter {index}, whose shape is {tuple(shape)}")
     dtype = param._data.dtype if param._data.dtype.kind == "f" else data.dtype
     return Tensor(np.array(data, dtype=dtype, copy=True))
 
@@ -185,6 +203,8 @@ def check_flags(*, foreach: bool | None = None, fused: bool | None = None,
     loop of PyTorch's foreach=False path), so `foreach` and `fused` only select it."""
     if fused and foreach:
         raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if fused and differentiable:
+        raise RuntimeError("`fused` does not support `differentiable`")
     if capturable:
         raise ValueError("capturable=True is for CUDA graphs; ember runs on the CPU only")
     if differentiable:
@@ -196,6 +216,11 @@ def check_range(ok: bool, what: str, value: Any) -> None:
     """Raise PyTorch's error for an invalid hyperparameter, e.g. 'Invalid learning rate: -1'."""
     if not ok:
         raise ValueError(f"Invalid {what}: {value}")
+
+
+def check_betas(betas: tuple[float, float]) -> None:
+    check_range(0.0 <= betas[0] < 1.0, "beta parameter at index 0", betas[0])
+    check_range(0.0 <= betas[1] < 1.0, "beta parameter at index 1", betas[1])
 
 
 def check_lr(lr: Any) -> None:
@@ -221,6 +246,15 @@ def grad_of(p: Tensor, g: np.ndarray, work: np.ndarray, weight_decay: float,
     return g
 
 
+def square_average_(average: np.ndarray, g: np.ndarray, decay: float, work: np.ndarray) -> None:
+    """average ← decay·average + (1 − decay)·g², in PyTorch's rounding order (mul_, then
+    addcmul_): the second moment of Adam and its kin, RMSprop's and Adadelta's averages."""
+    average *= decay
+    np.multiply(g, 1.0 - decay, out=work)
+    work *= g
+    average += work
+
+
 def lerp_(start: np.ndarray, end: np.ndarray, weight: float, work: np.ndarray) -> None:
     """start.lerp_(end, weight) by PyTorch's formula, which for accuracy starts from the
     nearer end: start + weight·(end − start), or end − (1 − weight)·(end − start)."""
@@ -236,3 +270,22 @@ def lerp_(start: np.ndarray, end: np.ndarray, weight: float, work: np.ndarray) -
 def new_step() -> Tensor:
     """A fresh step counter: a 0-d float32 tensor, as PyTorch keeps it."""
     return Tensor(np.zeros((), dtype=np.float32))
+
+
+# ---- the writes to parameters -------------------------------------------------------------
+# Optimizers change their parameters' arrays only through these three functions, so that what
+# every in-place write must also do (autograd's version counter) is done in one place.
+
+def param_add_(p: Tensor, delta: np.ndarray) -> None:
+    """θ ← θ + delta, in place."""
+    p._data += delta
+
+
+def param_mul_(p: Tensor, factor: float) -> None:
+    """θ ← θ·factor, in place (decoupled weight decay)."""
+    p._data *= factor
+
+
+def param_copy_(p: Tensor, values: np.ndarray) -> None:
+    """θ ← values, in place (LBFGS's line search going back to its starting point)."""
+    np.copyto(p._data, values)

@@ -17,6 +17,8 @@ from .optimizer import (
     grad_of,
     lerp_,
     new_step,
+    param_add_,
+    square_average_,
 )
 
 
@@ -71,10 +73,7 @@ class RMSprop(Optimizer):
                 state["step"]._data += 1
 
                 square_avg = state["square_avg"]._data
-                square_avg *= alpha
-                np.multiply(g, 1.0 - alpha, out=avg)
-                avg *= g
-                square_avg += avg
+                square_average_(square_avg, g, alpha, avg)
                 if centered:
                     grad_avg = state["grad_avg"]._data
                     lerp_(grad_avg, g, 1.0 - alpha, avg)
@@ -95,5 +94,5 @@ class RMSprop(Optimizer):
                     # addcdiv's rounding order: (-lr·g) / avg
                     np.multiply(g, -lr, out=work)
                     np.divide(work, avg, out=avg)
-                p._data += avg
+                param_add_(p, avg)
         return loss

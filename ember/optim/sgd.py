@@ -8,7 +8,15 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, check_flags, check_lr, check_range, grad_of
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    check_flags,
+    check_lr,
+    check_range,
+    grad_of,
+    param_add_,
+)
 
 
 class SGD(Optimizer):
@@ -72,5 +80,5 @@ class SGD(Optimizer):
                     else:
                         d = buf
                 np.multiply(d, -lr, out=work[0])
-                p._data += work[0]
+                param_add_(p, work[0])
         return loss

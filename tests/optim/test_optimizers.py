@@ -1,7 +1,8 @@
-"""Optimizers against torch.optim: identical weights and gradients, 20 steps, same result."""
+"""Optimizers against torch.optim: identical weights and gradients, 30 steps, same result."""
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import numpy as np
@@ -41,6 +42,27 @@ CONFIGS = [
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.05}),
     ("Adagrad", {"lr": 0.1, "weight_decay": 0.1, "initial_accumulator_value": 0.5}),
     ("Adagrad", {"lr": 0.1, "maximize": True, "eps": 1e-3}),
+    ("Adagrad", {"lr": 0.1, "fused": True}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.5, "eps": 1e-3}),
+    ("Adadelta", {"weight_decay": 0.1, "maximize": True}),
+    ("Adamax", {}),
+    ("Adamax", {"lr": 0.02, "betas": (0.3, 0.8), "eps": 1e-3}),
+    ("Adamax", {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
+    ("NAdam", {}),
+    ("NAdam", {"lr": 0.01, "betas": (0.3, 0.8), "momentum_decay": 0.1}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", {}),  # rho_t > 5 from step 6: both branches
+    ("RAdam", {"lr": 0.01, "betas": (0.5, 0.9), "eps": 1e-3}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("ASGD", {}),
+    ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 10}),  # averaging from step 10
+    ("ASGD", {"lr": 0.05, "t0": 3, "weight_decay": 0.1, "maximize": True}),
+    ("Rprop", {}),
+    ("Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2)}),
+    ("Rprop", {"lr": 0.05, "maximize": True}),
 ]
 IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}"
        for name, kw in CONFIGS]
@@ -57,8 +79,8 @@ def assert_state_matches(ember_opt, torch_opt, ember_params, torch_params, tol) 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(("name", "kwargs"), CONFIGS, ids=IDS)
-def test_matches_torch_over_20_steps(harness, torch, name, kwargs, dtype):
-    grads = harness.gradients(20, dtype)
+def test_matches_torch_over_30_steps(harness, torch, name, kwargs, dtype):
+    grads = harness.gradients(30, dtype)
     e_params, e_opt = harness.run(
         ember, lambda ps: getattr(optim, name)(ps, **kwargs), grads, dtype=dtype)
     t_params, t_opt = harness.run(
@@ -133,6 +155,16 @@ INVALID = [
     ("AdamW", {"lr": -0.5}), ("RMSprop", {"alpha": -0.1}), ("RMSprop", {"momentum": -1.0}),
     ("RMSprop", {"eps": -1.0}), ("Adagrad", {"lr_decay": -1.0}),
     ("Adagrad", {"initial_accumulator_value": -1.0}), ("Adagrad", {"eps": -1.0}),
+    ("Adadelta", {"lr": -1}), ("Adadelta", {"rho": 1.5}), ("Adadelta", {"rho": -0.1}),
+    ("Adadelta", {"eps": -1.0}), ("Adadelta", {"weight_decay": -1.0}),
+    ("Adamax", {"lr": -1}), ("Adamax", {"eps": -1.0}), ("Adamax", {"betas": (1.0, 0.9)}),
+    ("Adamax", {"betas": (0.9, 1.0)}), ("Adamax", {"weight_decay": -1.0}),
+    ("NAdam", {"lr": -1}), ("NAdam", {"eps": -1.0}), ("NAdam", {"betas": (1.0, 0.9)}),
+    ("NAdam", {"weight_decay": -1.0}), ("NAdam", {"momentum_decay": -1.0}),
+    ("RAdam", {"lr": -1}), ("RAdam", {"eps": -1.0}), ("RAdam", {"betas": (0.9, -0.1)}),
+    ("RAdam", {"weight_decay": -1.0}), ("ASGD", {"lr": -1}), ("ASGD", {"weight_decay": -1.0}),
+    ("Rprop", {"lr": -1}), ("Rprop", {"etas": (1.2, 0.5)}), ("Rprop", {"etas": (0.0, 1.2)}),
+    ("Rprop", {"etas": (0.5, 1.0)}), ("LBFGS", {"lr": -1}),
 ]
 
 
@@ -142,6 +174,72 @@ def test_invalid_hyperparameters_raise_like_torch(torch, name, kwargs):
         getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **kwargs)
     with pytest.raises(ValueError, match=re.escape(str(expected.value))):
         getattr(optim, name)([ember.zeros(2, requires_grad=True)], **kwargs)
+
+
+ALL_OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
+                  "RAdam", "ASGD", "Rprop", "LBFGS"]
+
+
+@pytest.mark.parametrize("name", ALL_OPTIMIZERS)
+def test_signature_matches_torch(torch, name):
+    def described(cls):
+        return [(p.name, p.kind, p.default)
+                for p in inspect.signature(cls.__init__).parameters.values()]
+
+    assert described(getattr(optim, name)) == described(getattr(torch.optim, name))
+
+
+@pytest.mark.parametrize("name", ALL_OPTIMIZERS)
+def test_implementation_flags(torch, name):
+    """foreach and fused select ember's one implementation; capturable (CUDA graphs) and
+    differentiable (autograd through the step) are refused: PyTorch refuses both at the first
+    step for CPU leaf parameters, ember at construction."""
+    keywords = inspect.signature(getattr(torch.optim, name).__init__).parameters
+
+    def make(**flags):
+        return getattr(optim, name)([ember.zeros(2, requires_grad=True)], **flags)
+
+    for flags in ({"foreach": True}, {"foreach": False}, {"fused": True}, {"fused": False}):
+        if set(flags) <= set(keywords):
+            assert all(make(**flags).param_groups[0][k] == v for k, v in flags.items())
+        else:
+            with pytest.raises(TypeError, match="unexpected keyword"):
+                make(**flags)
+    if "fused" in keywords:
+        with pytest.raises(RuntimeError, match="`fused` and `foreach` cannot be `True`"):
+            make(fused=True, foreach=True)
+        with pytest.raises(RuntimeError, match="`fused` does not support `differentiable`"):
+            make(fused=True, differentiable=True)
+    if "capturable" in keywords:
+        assert make(capturable=False).param_groups[0]["capturable"] is False
+        with pytest.raises(ValueError, match="capturable=True is for CUDA graphs"):
+            make(capturable=True)
+    if "differentiable" in keywords:
+        with pytest.raises(NotImplementedError, match="differentiable=True is not supported"):
+            make(differentiable=True)
+
+
+@pytest.mark.parametrize("name", ALL_OPTIMIZERS[:-1])
+def test_add_param_group_steps_the_new_group_with_its_options(harness, torch, name):
+    """A group added after some steps, with its own learning rate, steps as in PyTorch."""
+    grads = harness.gradients(12, np.float64)
+
+    def run(lib):
+        params = harness.params(lib, np.float64)
+        opt = getattr(lib.optim, name)(params[:2], lr=0.05)
+        for i, step_grads in enumerate(grads):
+            if i == 4:
+                opt.add_param_group({"params": params[2:], "lr": 0.01})
+            harness.feed(lib, params, step_grads)
+            opt.step()
+        return params, opt
+
+    (e_params, e_opt), (t_params, t_opt) = run(ember), run(torch)
+    e_groups, t_groups = e_opt.state_dict()["param_groups"], t_opt.state_dict()["param_groups"]
+    assert e_groups == t_groups
+    for ep, tp in zip(e_params, t_params):
+        np.testing.assert_allclose(ep.detach().numpy(), tp.detach().numpy(),
+                                   **TOLERANCES[np.float64])
 
 
 def test_bad_params_are_rejected():

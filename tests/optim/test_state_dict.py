@@ -15,6 +15,12 @@ CONFIGS = [
     ("AdamW", {"lr": 0.01}),
     ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.9}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1}),
+    ("Adadelta", {"weight_decay": 0.01}),
+    ("Adamax", {"lr": 0.01}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.01, "decoupled_weight_decay": True}),
+    ("RAdam", {"lr": 0.01}),
+    ("ASGD", {"lr": 0.05, "t0": 5}),
+    ("Rprop", {"lr": 0.05}),
 ]
 IDS = [name + ("-" + "-".join(kw) if kw else "") for name, kw in CONFIGS]
 
@@ -28,15 +34,16 @@ def checkpoint_through_file(obj, path):
     return ember.load(path)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(("name", "kwargs"), CONFIGS, ids=IDS)
-def test_resuming_from_a_checkpoint_is_bit_exact(harness, tmp_path, name, kwargs):
+def test_resuming_from_a_checkpoint_is_bit_exact(harness, tmp_path, name, kwargs, dtype):
     def make(params):
         return getattr(optim, name)(two_groups(params), **kwargs)
 
-    grads = harness.gradients(20, np.float32)
-    straight, _ = harness.run(ember, make, grads)
+    grads = harness.gradients(30, dtype)
+    straight, _ = harness.run(ember, make, grads, dtype=dtype)
 
-    first, opt = harness.run(ember, make, grads[:10])
+    first, opt = harness.run(ember, make, grads[:10], dtype=dtype)
     saved = checkpoint_through_file(
         {"params": [p.detach() for p in first], "optimizer": opt.state_dict()},
         tmp_path / "ckpt.safetensors")
@@ -111,3 +118,39 @@ def test_plain_sgd_keeps_no_state(harness):
     opt = optim.SGD(params, lr=0.1)
     harness.run(ember, lambda ps: opt, harness.gradients(3, np.float32), params=params)
     assert opt.state_dict()["state"] == {}
+
+
+def _converted(value, to_tensor):
+    """A state dict with every tensor converted by `to_tensor` (ember <-> torch)."""
+    if isinstance(value, dict):
+        return {k: _converted(v, to_tensor) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_converted(v, to_tensor) for v in value]
+    if hasattr(value, "numpy") or isinstance(value, ember.Tensor):
+        return to_tensor(value)
+    return value
+
+
+@pytest.mark.parametrize(("name", "kwargs"), CONFIGS, ids=IDS)
+def test_state_dicts_load_into_each_other(harness, torch, name, kwargs):
+    """Ten steps in one library, its state dict loaded into the other, ten more steps there:
+    the result of twenty steps in PyTorch, both ways round."""
+    grads = harness.gradients(20, np.float32)
+
+    def make(lib, params):
+        return getattr(lib.optim, name)(two_groups(params), **kwargs)
+
+    straight, _ = harness.run(torch, lambda ps: make(torch, ps), grads)
+    tol = {"rtol": 1e-5, "atol": 1e-6}
+    for first_lib, second_lib, to_tensor in [
+        (torch, ember, lambda t: ember.tensor(t.detach().numpy().copy())),
+        (ember, torch, lambda t: torch.tensor(t.detach().numpy().copy())),
+    ]:
+        first, opt = harness.run(first_lib, lambda ps, lib=first_lib: make(lib, ps), grads[:10])
+        params = [second_lib.tensor(p.detach().numpy().copy(), requires_grad=True)
+                  for p in first]
+        resumed = make(second_lib, params)
+        resumed.load_state_dict(_converted(opt.state_dict(), to_tensor))
+        harness.run(second_lib, lambda ps, opt=resumed: opt, grads[10:], params=params)
+        for a, b in zip(straight, params):
+            np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), **tol)
