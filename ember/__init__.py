@@ -72,7 +72,7 @@ from .tensor import Size, Tensor, device
 
 __version__ = "0.1.0"
 
-_LAZY = {"nn", "optim", "data", "utils", "cli", "bench", "serialization"}
+_LAZY = {"nn", "optim", "data", "utils", "cli", "bench", "serialization", "distributed"}
 
 
 def __getattr__(name: str):
