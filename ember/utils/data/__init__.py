@@ -3,3 +3,4 @@
 
 from ...data import *  # noqa: F403
 from ...data import __all__  # noqa: F401
+from . import distributed  # noqa: E402 - torch.utils.data.distributed is an attribute too
