@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import distributed as dist
 from ...tensor import Tensor
 
 FIRST_BUCKET_BYTES = 1024 * 1024
@@ -92,8 +93,6 @@ class Reducer:
         self.ready = set()
         self.expecting = True
         if self.find_unused_parameters:
-            from ... import distributed as dist
-
             self.locally_used[:] = [id(p) not in unused for p in self.params]
             self.used_work = dist.all_reduce(Tensor(self.locally_used), dist.ReduceOp.MAX,
                                              self.group, async_op=True)
@@ -105,8 +104,6 @@ class Reducer:
         """PyTorch's error when the previous backward left gradients unreduced."""
         if self.expecting and self.ready:
             missing = [self.names[id(p)] for p in self.params if id(p) not in self.ready]
-            from ... import distributed as dist
-
             self.expecting = False
             raise RuntimeError(_UNFINISHED.format(rank=dist.get_rank(self.group),
                                                   names=", ".join(missing)))
@@ -132,8 +129,6 @@ class Reducer:
             self._finish()
 
     def _start_ready_buckets(self) -> None:
-        from ... import distributed as dist
-
         while self.next_bucket < len(self.buckets) and \
                 self.buckets[self.next_bucket].pending == 0:
             bucket = self.buckets[self.next_bucket]
