@@ -17,7 +17,7 @@ import ember
 from ember.cli.main import build_parser
 from ember.distributed import launch
 
-QUICK = ["--limit-train", "6000", "--limit-test", "2000", "--no-plots", "--no-progress"]
+QUICK = ["--limit-train", "4000", "--limit-test", "1000", "--no-plots", "--no-progress"]
 
 
 def ember_train(*args, mpiexec: int | None = None, **popen) -> subprocess.Popen:
@@ -61,7 +61,7 @@ def test_two_processes_reach_the_accuracy_of_one(data_root, tmp_path):
         assert code == 0, f"{name}: {err}"
     one, two = accuracy(tmp_path / "one"), accuracy(tmp_path / "nproc")
     print(f"test accuracy: 1 process {one:.2%}, 2 processes {two:.2%}")
-    assert two > 0.93 and abs(two - one) < 0.015
+    assert two > 0.92 and abs(two - one) < 0.02
     # Started by --nproc or by mpiexec, it is the same run, to the bit.
     a = ember.load(tmp_path / "nproc" / "checkpoint.safetensors")["model"]
     b = ember.load(tmp_path / "mpiexec" / "checkpoint.safetensors")["model"]
