@@ -90,7 +90,7 @@ from .type_info import finfo, iinfo, is_floating_point, numel
 __version__ = "0.1.0"
 
 _LAZY = {"nn", "optim", "data", "utils", "cli", "bench", "serialization", "cuda", "backends",
-         "amp", "accelerator", "onnx"}
+         "amp", "accelerator", "onnx", "distributed"}
 
 
 def __getattr__(name: str):

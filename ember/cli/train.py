@@ -20,6 +20,7 @@ from ..models import MODELS, build_model
 from ..optim import SGD, Adam, AdamW, Optimizer
 from ..optim.lr_scheduler import CosineAnnealingLR, LRScheduler, OneCycleLR
 from ..random import Generator, manual_seed
+from . import distributed
 from .argtypes import add_threads_argument, non_negative_float, positive_float, positive_int
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, restore_model
 from .config import OPTIMIZERS, SCHEDULERS, TrainConfig, resolve_config
@@ -71,6 +72,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="fail instead of downloading a missing dataset")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     add_threads_argument(p)
+    distributed.add_arguments(p)
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bars (they show only on a terminal anyway)")
     p.set_defaults(run=run)
@@ -96,6 +98,10 @@ def build_scheduler(config: TrainConfig, optimizer: Optimizer,
 
 
 def run(args: argparse.Namespace) -> int:
+    status = distributed.launch(args)  # --nproc N: this command again, as N MPI processes
+    if status is not None:
+        return status
+    world = distributed.join(args)  # one of the processes of a data-parallel run, or None
     out = Path(args.out or f"runs/{args.dataset or 'mnist'}-{args.model or 'cnn'}")
     checkpoint_path = out / CHECKPOINT_NAME
     if out.exists() and not out.is_dir():
@@ -122,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     train = load_split(config.dataset, True, limit=config.limit_train, **load)
     test = load_split(config.dataset, False, limit=config.limit_test, **load)
     show_progress = False if args.no_progress else None  # None: on a terminal only
-    trainer = _build_trainer(config, train, test, out, ckpt, show_progress)
+    trainer = _build_trainer(config, train, test, out, ckpt, show_progress, world)
     if trainer.done:
         print(f"{checkpoint_path} has completed all {config.epochs} epochs; nothing to train. "
               "Pass --overwrite to train anew.")
@@ -142,12 +148,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"ember: interrupted {where}; saved {checkpoint_path}; resume with: "
               f"ember train --out {shlex.quote(str(out))} --resume", file=sys.stderr)
         return stop.exit_code
-    _report(trainer, test, args.no_plots)
+    if trainer.writes_files:
+        _report(trainer, test, args.no_plots)
     return 0
 
 
 def _build_trainer(config: TrainConfig, train: Split, test: Split, out: Path,
-                   ckpt: dict | None, show_progress: bool | None) -> Trainer:
+                   ckpt: dict | None, show_progress: bool | None,
+                   world: distributed.World | None = None) -> Trainer:
     manual_seed(config.seed)
     if ckpt is None:
         model = build_model(config.model)
@@ -159,8 +167,9 @@ def _build_trainer(config: TrainConfig, train: Split, test: Split, out: Path,
                               generator=shuffle)
     test_loader = DataLoader(test.dataset, batch_size=EVAL_BATCH_SIZE)
     scheduler = build_scheduler(config, optimizer, len(train_loader))
-    trainer = Trainer(config, model, optimizer, scheduler, train_loader, test_loader, shuffle,
-                      out, show_progress)
+    parts = (config, model, optimizer, scheduler, train_loader, test_loader, shuffle, out,
+             show_progress)
+    trainer = Trainer(*parts) if world is None else distributed.DistributedTrainer(world, *parts)
     if ckpt is not None:
         trainer.load_state_dict(ckpt)
     return trainer

@@ -50,6 +50,8 @@ class Position:
 
 
 class Trainer:
+    writes_files = True  # False on the ranks of a data-parallel run other than 0
+
     def __init__(
         self,
         config: TrainConfig,
@@ -134,6 +136,8 @@ class Trainer:
         self.position = position
 
     def save(self) -> None:
+        if not self.writes_files:
+            return
         self.out.mkdir(parents=True, exist_ok=True)
         save(self.state_dict(), self.checkpoint_path)
 
@@ -212,7 +216,8 @@ class Trainer:
         self.epoch_start_shuffle_state = self.shuffle_generator.get_state()
         self.last_evaluation = evaluation
         self.save()
-        write_metrics_csv(self.out / "metrics.csv", self.position.history)
+        if self.writes_files:
+            write_metrics_csv(self.out / "metrics.csv", self.position.history)
         print(
             f"epoch {row['epoch']}/{self.config.epochs}: "
             f"train loss {row['train_loss']:.4f} acc {row['train_acc']:.2%} | "

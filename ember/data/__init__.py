@@ -14,6 +14,7 @@ from .dataset import (
     random_split,
 )
 from .datasets import MNIST, FashionMNIST
+from .distributed import DistributedSampler
 from .idx import DatasetError, read_idx
 from .sampler import (
     BatchSampler,
@@ -31,6 +32,7 @@ __all__ = [
     "DataLoader",
     "Dataset",
     "DatasetError",
+    "DistributedSampler",
     "FashionMNIST",
     "IterableDataset",
     "RandomSampler",

@@ -34,20 +34,53 @@ def _affine(xhat: np.ndarray, weight, bias) -> np.ndarray:
     return out
 
 
+def _combined_stats(x: np.ndarray, axes: tuple[int, ...], sync):
+    """Mean and biased variance per channel of a batch split across ranks, and its total size.
+
+    Each rank's count, mean and sum of squared deviations are gathered and combined with Chan
+    et al.'s parallel formula, which keeps the precision of the two-pass variance.
+    """
+    c = x.shape[1]
+    count = x.size // c
+    mean = x.mean(axis=axes, keepdims=True) if count else np.zeros((1, c) + (1,) * (x.ndim - 2))
+    m2 = np.square(x - mean).sum(axis=axes, keepdims=True)
+    local = np.concatenate([[count], mean.reshape(c), m2.reshape(c)]).astype(np.float64)
+    gathered = sync.gather(local)
+    counts, means, m2s = gathered[:, :1], gathered[:, 1:c + 1], gathered[:, c + 1:]
+    total = counts.sum()
+    global_mean = (counts * means).sum(axis=0) / total
+    global_m2 = (m2s + counts * np.square(means - global_mean)).sum(axis=0)
+    shape = mean.shape
+    return (global_mean.reshape(shape).astype(x.dtype),
+            (global_m2 / total).reshape(shape).astype(x.dtype), int(total))
+
+
 class BatchNormTraining(Function):
     """Batch norm with batch statistics over every dim but dim 1 (the channels).
 
     Updates running_mean / running_var in place when given, with the unbiased batch variance
     and `momentum` as the weight of the new batch, as PyTorch does.
+
+    With `sync` (SyncBatchNorm), the batch is the union of every rank's: `sync.gather(a)` stacks
+    each rank's 1-d float64 array `a`, and `sync.sum(a)` adds them up. Forward then uses the
+    whole batch's statistics, and backward the whole batch's sums for the input's gradient;
+    the weight and bias gradients stay this rank's, for DistributedDataParallel to average.
     """
 
     def forward(ctx, x, weight=None, bias=None, *, eps: float, momentum: float,
-                running_mean: np.ndarray | None = None, running_var: np.ndarray | None = None):
+                running_mean: np.ndarray | None = None, running_var: np.ndarray | None = None,
+                sync=None):
         c = x.shape[1]
         axes = (0, *range(2, x.ndim))
         param_shape = (c,) + (1,) * (x.ndim - 2)
-        xhat, mean, var, invstd = _standardize(x, axes, eps)
-        count = x.size // c
+        if sync is None:
+            xhat, mean, var, invstd = _standardize(x, axes, eps)
+            count = x.size // c
+        else:
+            mean, var, count = _combined_stats(x, axes, sync)
+            invstd = 1.0 / np.sqrt(var + eps)
+            xhat = x - mean
+            xhat *= invstd
         if running_mean is not None:
             running_mean *= 1 - momentum
             running_mean += momentum * mean.reshape(c)
@@ -55,6 +88,7 @@ class BatchNormTraining(Function):
             running_var *= 1 - momentum
             running_var += (momentum * count / (count - 1)) * var.reshape(c)
         ctx.xhat, ctx.invstd, ctx.axes, ctx.weight = xhat, invstd, axes, weight
+        ctx.sync, ctx.count = sync, count
         return _affine(xhat,
                        None if weight is None else weight.reshape(param_shape),
                        None if bias is None else bias.reshape(param_shape))
@@ -62,18 +96,24 @@ class BatchNormTraining(Function):
     def backward(ctx, g):
         xhat, invstd, axes, weight = ctx.xhat, ctx.invstd, ctx.axes, ctx.weight
         needs = ctx.needs_input_grad
-        count = g.size // g.shape[1]
         # Per-channel sums of g and g*xhat give the bias and weight gradients, and are also the
         # two mean terms of the input gradient.
         sum_g = g.sum(axis=axes, keepdims=True)
         sum_gx = np.einsum(_channel_contraction(g.ndim), g, xhat)
         sum_gx = sum_gx.reshape(sum_g.shape)
+        batch_g, batch_gx = sum_g, sum_gx
+        if ctx.sync is not None:  # every rank takes part, whichever gradients it needs
+            c = g.shape[1]
+            sums = ctx.sync.sum(np.concatenate([sum_g.reshape(c), sum_gx.reshape(c)]))
+            batch_g = sums[:c].reshape(sum_g.shape).astype(g.dtype)
+            batch_gx = sums[c:].reshape(sum_g.shape).astype(g.dtype)
         grad_x = None
         if needs[0]:
+            count = ctx.count
             scale = invstd if weight is None else invstd * weight.reshape(invstd.shape)
-            grad_x = xhat * (sum_gx * (-scale / count))
+            grad_x = xhat * (batch_gx * (-scale / count))
             grad_x += g * scale
-            grad_x -= sum_g * (scale / count)
+            grad_x -= batch_g * (scale / count)
         grads = [grad_x]
         if weight is not None:
             grads.append(sum_gx.reshape(-1))

@@ -19,7 +19,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 
 def batch_norm_checked(input, running_mean, running_var, weight, bias, training: bool,
-                       momentum: float, eps: float, op: str) -> Tensor:
+                       momentum: float, eps: float, op: str, sync=None) -> Tensor:
     check_float(input, "input", op)
     if input.ndim < 2:
         raise ValueError(f"{op}: expected input with at least 2 dims (N, C, ...), got shape "
@@ -39,7 +39,7 @@ def batch_norm_checked(input, running_mean, running_var, weight, bias, training:
         return BatchNormTraining.apply(
             input, *params, eps=eps, momentum=momentum,
             running_mean=None if running_mean is None else running_mean._data,
-            running_var=None if running_var is None else running_var._data)
+            running_var=None if running_var is None else running_var._data, sync=sync)
     if running_mean is None or running_var is None:
         raise RuntimeError(f"{op}: running_mean and running_var must be given in evaluation "
                            "mode (training=False)")

@@ -19,11 +19,12 @@ from .module import Module
 from .normalization import LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .sparse import Embedding
+from .sync_batchnorm import SyncBatchNorm
 
 __all__ = [
     "GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "SiLU", "Softmax", "Tanh", "ModuleDict",
     "ModuleList", "Sequential", "Conv2d", "Dropout", "Flatten", "Identity", "Linear", "Unflatten",
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "MSELoss", "NLLLoss",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "AdaptiveAvgPool2d", "AvgPool2d", "MaxPool2d",
-    "Embedding",
+    "Embedding", "SyncBatchNorm",
 ]

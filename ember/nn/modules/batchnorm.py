@@ -78,7 +78,13 @@ class _BatchNorm(Module):
         keep_stats = not self.training or self.track_running_stats
         return batch_norm_checked(input, self.running_mean if keep_stats else None,
                                   self.running_var if keep_stats else None, self.weight,
-                                  self.bias, use_batch_stats, factor, self.eps, self._get_name())
+                                  self.bias, use_batch_stats, factor, self.eps, self._get_name(),
+                                  self._batch_sync() if use_batch_stats else None)
+
+    def _batch_sync(self):
+        """What spreads the batch statistics over several processes (SyncBatchNorm's);
+        None: the batch is this process's."""
+        return None
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

@@ -1,6 +1,7 @@
 """ember.data under PyTorch's path, so `from ember.utils.data import DataLoader` works as
 `from torch.utils.data import DataLoader` does. The submodules `dataloader`, `dataset` and
-`sampler` are ember.data's own modules under their PyTorch names (the same module objects)."""
+`sampler` are ember.data's own modules under their PyTorch names (the same module objects);
+`distributed` holds DistributedSampler."""
 
 import sys
 
@@ -11,6 +12,7 @@ from ...data import (
     dataset,
     sampler,
 )
+from . import distributed  # noqa: F401 - torch.utils.data.distributed is an attribute too
 
 for _module in (dataloader, dataset, sampler):
     sys.modules[f"{__name__}.{_module.__name__.rsplit('.', 1)[1]}"] = _module

@@ -1,0 +1,5 @@
+"""torch.nn.parallel: DistributedDataParallel, on ember.distributed (MPI)."""
+
+from .distributed import DistributedDataParallel
+
+__all__ = ["DistributedDataParallel"]
