@@ -16,6 +16,7 @@ place in grad mode.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -160,7 +161,8 @@ class CopySlices(Function):
         return ctx.view_fn(_make(x, None))._data
 
     def backward(ctx, g):
-        positions = ctx.region(np.arange(g.size).reshape(g.shape))
-        keep = np.ones(g.size, dtype=bool)
+        size = math.prod(g.shape)
+        positions = ctx.region(np.arange(size).reshape(g.shape))
+        keep = np.ones(size, dtype=bool)
         keep[positions.reshape(-1)] = False
         return g * keep.reshape(g.shape), ctx.region(g)

@@ -1,4 +1,5 @@
-"""gradcheck: autograd's gradients against central finite differences, in float64."""
+"""gradcheck and gradgradcheck: autograd's first and second derivatives against central finite
+differences, in float64."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import numpy as np
 
 from . import engine
 from .engine import _as_list, grad
-from .grad_mode import no_grad
 
 
 def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
@@ -34,8 +34,8 @@ def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol:
     projections = [rng.standard_normal(o._data.shape) for o in outs]
 
     def objective() -> float:
-        with no_grad():
-            return math.fsum(float((o._data * p).sum()) for o, p in zip(outputs_of(), projections))
+        # In grad mode: fn may differentiate inside (gradgradcheck's does).
+        return math.fsum(float((o._data * p).sum()) for o, p in zip(outputs_of(), projections))
 
     analytic = grad([o for o in outs if o.requires_grad],
                     diff, [tensor_class(p) for o, p in zip(outs, projections) if o.requires_grad],
@@ -60,3 +60,35 @@ def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol:
                 f"gradcheck: Jacobian mismatch for input {k} (shape {tuple(t._data.shape)}): "
                 f"max abs difference {worst:.3g}\nnumerical:\n{numeric}\nanalytical:\n{got}")
     return True
+
+
+def gradgradcheck(fn: Callable, inputs, grad_outputs=None, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
+                  raise_exception: bool = True) -> bool:
+    """Second derivatives of fn against finite differences of its first derivatives.
+
+    gradcheck runs on the function (inputs, grad_outputs) -> d(fn)/d(inputs) . grad_outputs,
+    computed with create_graph=True, as torch.autograd.gradgradcheck does: so both the
+    gradients with respect to the inputs and to grad_outputs are checked. grad_outputs default
+    to random float64 tensors.
+    """
+    tensor_class = engine._Tensor
+    inputs = _as_list(inputs)
+    outputs = [o for o in _as_list(fn(*inputs)) if isinstance(o, tensor_class)
+               and o.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(1)
+        grad_outputs = [tensor_class(rng.standard_normal(o._data.shape)).requires_grad_()
+                        for o in outputs]
+    grad_outputs = _as_list(grad_outputs)
+    n = len(inputs)
+
+    def first_derivatives(*args):
+        xs, gos = args[:n], args[n:]
+        outs = [o for o in _as_list(fn(*xs)) if isinstance(o, tensor_class) and o.requires_grad]
+        diff = [x for x in xs if isinstance(x, tensor_class) and x.requires_grad]
+        grads = grad(outs, diff, list(gos), create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

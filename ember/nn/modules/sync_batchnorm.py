@@ -8,7 +8,7 @@ import numpy as np
 from ... import distributed as dist
 from ...tensor import Tensor
 from ..module import Module
-from .normalization import _BatchNorm
+from .batchnorm import _BatchNorm
 
 
 class _GroupSync:
