@@ -94,15 +94,22 @@ def log_softmax(input, dim, dtype=None) -> Tensor:
     return ops.LogSoftmax.apply(input, axis=dim)
 
 
-def norm(input, p="fro", dim=None, keepdim=False) -> Tensor:
-    """The vector p-norm over dim (all elements by default); 'fro' is the 2-norm."""
-    if p in ("fro", 2):
-        return elementwise.sqrt(sum(input * input, dim, keepdim=keepdim))
-    if p == 1:
-        return sum(elementwise.abs(input), dim, keepdim=keepdim)
-    if p == float("inf"):
-        return amax(elementwise.abs(input), () if dim is None else dim, keepdim=keepdim)
-    return sum(elementwise.abs(input) ** p, dim, keepdim=keepdim) ** (1.0 / p)
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
+    """The vector p-norm over dim (all elements by default); 'fro' is the 2-norm. Its gradient
+    is finite everywhere PyTorch's is (0 for a zero vector)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    _float_only(input, "norm")
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str):
+        raise RuntimeError(f"norm: p={p!r} is not supported; use a number, inf or 'fro'")
+    return ops.Norm.apply(input, p=float(p), axis=_reduced_axes(dim), keepdim=keepdim)
+
+
+def dist(input, other, p=2) -> Tensor:
+    """The p-norm of input - other."""
+    return norm(input - other, p)
 
 
 def argsort(input, dim=-1, descending=False) -> Tensor:

@@ -7,7 +7,7 @@ import numpy as np
 from ..autograd import Function
 
 __all__ = ["Sum", "Mean", "MaxDim", "Amax", "LogSumExp", "Softmax", "LogSoftmax", "Gather",
-           "ScatterAdd"]
+           "ScatterAdd", "Norm"]
 
 
 def _expand_back(g, shape, axis, keepdim):
@@ -143,3 +143,52 @@ class LogSoftmax(Function):
     def backward(ctx, g):
         out, = ctx.saved_tensors
         return g - np.exp(out) * np.sum(g, axis=ctx.axis, keepdims=True)
+
+
+class Norm(Function):
+    """The vector p-norm over `axis` (all elements when None): p = 2, 1, inf, -inf, 0 (the count
+    of non-zeros, which has no gradient) or any other real p.
+
+    Backward, as PyTorch's: g * sign(x) * |x|^(p-1) / norm^(p-1), taken as 0 where the norm (or,
+    for p < 1, the element) is 0 rather than 0/0; for +-inf the gradient goes to the elements
+    that reach the norm, split evenly between ties. The zeros are made by replacing the zero
+    denominators before dividing, so second derivatives stay finite as well.
+    """
+
+    def forward(ctx, a, p=2.0, axis=None, keepdim=False):
+        magnitude = np.abs(a)
+        if p == 2:
+            out = np.sqrt(np.sum(a * a, axis=axis, keepdims=True))
+        elif p == 1:
+            out = np.sum(magnitude, axis=axis, keepdims=True)
+        elif p == np.inf:
+            out = np.max(magnitude, axis=axis, keepdims=True)
+        elif p == -np.inf:
+            out = np.min(magnitude, axis=axis, keepdims=True)
+        elif p == 0:
+            out = np.sum(a != 0, axis=axis, keepdims=True).astype(a.dtype)
+        else:
+            out = np.sum(magnitude**p, axis=axis, keepdims=True) ** (1.0 / p)
+        ctx.p, ctx.axis, ctx.kept_shape = p, axis, out.shape
+        if not keepdim:
+            out = out.reshape(()) if axis is None else np.squeeze(out, axis)
+        ctx.save_for_backward(a, out if p not in (1, 0) else None)
+        return out
+
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        p, axis, shape = ctx.p, ctx.axis, ctx.kept_shape
+        if p == 0:
+            return None
+        g = np.reshape(g, shape)
+        if p == 1:
+            return g * np.sign(a)
+        norm = np.reshape(out, shape)
+        if p in (np.inf, -np.inf):
+            reaches = np.abs(a) == norm
+            return g * np.sign(a) * reaches / np.sum(reaches, axis=axis, keepdims=True)
+        safe_norm = np.where(norm == 0, 1, norm)
+        if p == 2:
+            return g * a / safe_norm
+        safe_magnitude = np.where(a == 0, 1, np.abs(a))
+        return g * np.sign(a) * (safe_magnitude / safe_norm) ** (p - 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...inplace import inplace as _inplace
 from ...tensor import Tensor
 
 IntPair = int | tuple[int, int]
@@ -18,6 +19,14 @@ def pair(value, name: str, op: str, minimum: int) -> tuple[int, int]:
     if min(values) < minimum:
         raise RuntimeError(f"{op}: {name} must be at least {minimum}, got {value!r}")
     return int(values[0]), int(values[1])
+
+
+def apply_maybe_inplace(input: Tensor, inplace: bool, name: str, fn) -> Tensor:
+    """fn(input); with inplace=True (PyTorch's flag) the result is written back into input, as
+    the in-place op `name`, and input is returned."""
+    if inplace:
+        return _inplace(input, name, fn)
+    return fn(input)
 
 
 def check_float(t: Tensor, what: str, op: str) -> np.dtype:

@@ -9,20 +9,30 @@ from ... import ops
 from ... import reductions as _reductions
 from ...ops.activation import Gelu, LeakyRelu, Silu
 from ...tensor import Tensor
-from ._args import check_float
+from ._args import apply_maybe_inplace, check_float
 
-__all__ = ["relu", "leaky_relu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax"]
+__all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "gelu", "silu", "sigmoid", "tanh",
+           "softmax", "log_softmax"]
 
 sigmoid = _functions.sigmoid
 tanh = _functions.tanh
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    return ops.Relu.apply(input)
+    return apply_maybe_inplace(input, inplace, "relu_", ops.Relu.apply)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    return LeakyRelu.apply(input, negative_slope=negative_slope)
+    return apply_maybe_inplace(input, inplace, "leaky_relu_",
+                               lambda x: LeakyRelu.apply(x, negative_slope=negative_slope))
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -35,7 +45,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     check_float(input, "input", "silu")
-    return Silu.apply(input)
+    return apply_maybe_inplace(input, inplace, "silu_", Silu.apply)
 
 
 def _softmax_dim(input: Tensor, dim: int | None, op: str) -> int:

@@ -7,6 +7,7 @@ import numpy as np
 from ... import ops
 from ...random import rng_of
 from ...tensor import Tensor, _make
+from ._args import apply_maybe_inplace
 
 __all__ = ["dropout"]
 
@@ -25,4 +26,5 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         draw = dtype if dtype in (np.float32, np.float64) else np.float32
         mask = rng_of(None).random(input._data.shape, dtype=draw) >= p
         mask = np.multiply(mask, 1.0 / (1.0 - p), dtype=dtype)
-    return ops.Mul.apply(input, _make(mask, None))
+    return apply_maybe_inplace(input, inplace, "dropout_",
+                               lambda x: ops.Mul.apply(x, _make(mask, None)))
