@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import ember
-from ember.autograd import gradcheck
+from ember.autograd import gradcheck, gradgradcheck
 
 MASK = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, True]])
 IDX = np.array([0, 2, 0, 1, 2])  # repeated indices: their gradients must accumulate
@@ -24,6 +24,21 @@ def pad(m, x, widths, value=0.0):
 def items(x):
     """An op's tensor outputs as a list: one tensor, a tuple, or a (values, indices) pair."""
     return list(x) if isinstance(x, (tuple, list)) else [x]
+
+
+def setitem(t, index, value):
+    t[index] = value
+    return t
+
+
+def copy_into(t, src):
+    t[1:].copy_(src)
+    return t
+
+
+def fill_into(t, value):
+    t.t()[0].fill_(value)
+    return t
 
 
 B = [(3, 4), (3, 4)]  # two same-shape operands
@@ -172,6 +187,15 @@ CASES = [
     ("index_two_arrays", lambda m, a: a[m.tensor(IDX), m.tensor(IDX % 2)], [(3, 4)], "real"),
     ("index_bool_mask", lambda m, a: a[m.tensor(MASK)], [(3, 4)], "real"),
     ("index_bool_rows", lambda m, a: a[m.tensor(MASK[:, 0])], [(3, 4)], "real"),
+    # ---- views and in-place writes (their own primitives: Copy, Fill, IndexPut, Diagonal)
+    ("diagonal", lambda m, a: a.diagonal(1), [(3, 4)], "real"),
+    ("diagonal_3d", lambda m, a: m.diagonal(a, 0, 0, 2), [(3, 2, 3)], "real"),
+    ("setitem_view", lambda m, a, b: setitem(a * 1, (slice(None), 1), b.exp()), [(3, 4), (3,)],
+     "real"),
+    ("setitem_index", lambda m, a, b: setitem(a * 2, [2, 0], b), [(3, 4), (4,)], "real"),
+    ("copy_into_view", lambda m, a, b: copy_into(a * 2, b), [(3, 4), (2, 4)], "real"),
+    ("fill_view", lambda m, a, b: fill_into(a * 1, b.sum()), [(3, 4), (2,)], "real"),
+    ("inplace_chain", lambda m, a, b: (a * 1).mul_(b).sin_().add_(b.exp()), B, "real"),
     # ---- ties and kinks (inputs are small integers): parity only, finite differences can't tell
     ("max_ties", lambda m, a: a.max(), [(3, 4)], "ties"),
     ("max_dim_ties", lambda m, a: a.max(1), [(3, 4)], "ties"),
@@ -206,6 +230,48 @@ def test_gradcheck(name, fn, shapes, domain):
     arrays = make_inputs(shapes, domain, np.random.default_rng(1))
     inputs = [ember.tensor(a, dtype=ember.float64, requires_grad=True) for a in arrays]
     assert gradcheck(lambda *xs: items(fn(ember, *xs)), inputs)
+
+
+@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
+def test_gradgradcheck(name, fn, shapes, domain):
+    arrays = make_inputs(shapes, domain, np.random.default_rng(1))
+    inputs = [ember.tensor(a, dtype=ember.float64, requires_grad=True) for a in arrays]
+    assert gradgradcheck(lambda *xs: items(fn(ember, *xs)), inputs)
+
+
+@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
+def test_double_backward_parity(torch, name, fn, shapes, domain):
+    """The gradient of (first gradients . v) matches PyTorch's, float64."""
+    arrays = make_inputs(shapes, domain, np.random.default_rng(5))
+    results = []
+    for m in (ember, torch):
+        rng = np.random.default_rng(6)
+        xs = [m.tensor(a, requires_grad=True) for a in arrays]
+        outs = [o for o in items(fn(m, *xs)) if o.requires_grad]
+        seeds = [m.tensor(np.random.default_rng(7).standard_normal(tuple(o.shape)))
+                 for o in outs]
+        firsts = m.autograd.grad(outs, xs, seeds, create_graph=True, allow_unused=True)
+        total = sum((g * m.tensor(rng.standard_normal(tuple(g.shape)))).sum()
+                    for g in firsts if g is not None and g.requires_grad)
+        if isinstance(total, int):  # every first gradient is constant: nothing to compare
+            results.append(None)
+            continue
+        seconds = m.autograd.grad(total, xs, allow_unused=True)
+        results.append([_array_or_none(g) for g in seconds])
+    ours, theirs = results
+    ours, theirs = ours or [None] * len(arrays), theirs or [None] * len(arrays)
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        if b is None or not np.any(b):  # no second derivative (None, or zeros)
+            assert a is None or not np.any(a), f"input {i}"
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11, err_msg=f"input {i}")
+
+
+def _array_or_none(g):
+    """A gradient's values; None for none, or for PyTorch's symbolic ZeroTensor."""
+    if g is None or getattr(g, "_is_zerotensor", lambda: False)():
+        return None
+    return g.detach().numpy()
 
 
 TOLERANCE = {"float32": dict(rtol=1e-4, atol=1e-5), "float64": dict(rtol=1e-10, atol=1e-12)}

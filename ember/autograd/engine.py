@@ -167,13 +167,16 @@ def _run(roots, root_grads, retain: bool, capture, graph: bool) -> None:
             capture[key] = None
     order, leaf_uses = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
     run = _Pass(graph, capture, leaf_uses)
+    root_leaves = []
     for t, g in zip(roots, root_grads):
-        if t.grad_fn is None:
-            run.leaf_uses[t] = run.leaf_uses.get(t, 0) + 1
-            run.to_leaf(t, g, True)
+        if t.grad_fn is None:  # a root that is itself a leaf: one more use of it
+            leaf_uses[t] = leaf_uses.get(t, 0) + 1
+            root_leaves.append((t, g))
         else:
             node = t.grad_fn
             grads[node] = grads[node] + g if node in grads else g
+    for t, g in root_leaves:
+        run.to_leaf(t, g, True)
     anomaly = _mode.anomaly
     Tensor = _Tensor
     for node in order:
