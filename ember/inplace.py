@@ -116,7 +116,7 @@ def _write(self: Tensor, result: Tensor, name: str) -> None:
 
 def _copy_overwritten_inputs(node: Function, memory: np.ndarray) -> None:
     """node saved the tensor's old value as an input: keep a copy, since it is overwritten."""
-    saved = node.__dict__.get("saved")
+    saved = node.saved
     if not saved or not any(a is memory for a in saved):
         return
     node.saved = tuple(a.copy() if a is memory else a for a in saved)
@@ -126,7 +126,7 @@ def _copy_overwritten_inputs(node: Function, memory: np.ndarray) -> None:
 
 def _alias_saved_output(node: Function, self: Tensor, out: np.ndarray) -> None:
     """node saved its output, which now lives in self: later changes to self are detected."""
-    saved = node.__dict__.get("saved")
+    saved = node.saved
     if not saved or not any(a is out for a in saved):
         return
     node.saved = tuple(self._data if a is out else a for a in saved)
@@ -145,8 +145,7 @@ class CopySlices(Function):
         ctx = object.__new__(cls)
         ctx.parents = (root.grad_fn or root, result.grad_fn or result)
         ctx.needs_input_grad = (root.requires_grad, result.requires_grad)
-        ctx.retained = None
-        ctx.out_shape = root._data.shape
+        ctx.output = root._data
         ctx.view_fn = view_fn
         return ctx
 

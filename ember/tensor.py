@@ -186,6 +186,7 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
             self.grad_fn.retained = self
+            _mode.hooks_seen = True
 
     @property
     def retains_grad(self) -> bool:
@@ -196,6 +197,7 @@ class Tensor:
         accumulated; it may return a replacement. Returns a handle with remove()."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        _mode.hooks_seen = True
         if self.grad_fn is None:
             if self._grad_hooks is None:
                 self._grad_hooks = []
@@ -211,6 +213,7 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
                                "tensors")
+        _mode.hooks_seen = True
         if self._post_accumulate_hooks is None:
             self._post_accumulate_hooks = []
         return _HookHandle(self._post_accumulate_hooks, hook)
@@ -377,8 +380,9 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data.item())
 
-    def __hash__(self) -> int:
-        return id(self)  # by identity, as PyTorch's (== is element-wise)
+    # By identity, as PyTorch's (== is element-wise); object's own hash, so dicts and sets of
+    # tensors (the engine's) pay no Python call.
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return tensor_repr(self)

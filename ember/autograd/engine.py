@@ -40,9 +40,9 @@ def _unbroadcast(grad, shape: tuple):
     return grad
 
 
-def _topological_order(roots: Sequence[Function]) -> tuple[list[Function], dict]:
-    """Nodes ordered so that each comes before every node it feeds into (iterative DFS), and
-    for each leaf that needs a gradient, how many edges lead to it."""
+def _topological_order(roots: Sequence[Function], count_leaves: bool) -> tuple[list, dict]:
+    """Nodes ordered so that each comes before every node it feeds into (iterative DFS), and,
+    when asked, for each leaf that needs a gradient, how many edges lead to it."""
     order: list[Function] = []
     leaf_uses: dict = {}
     visited: set[Function] = set()
@@ -57,16 +57,22 @@ def _topological_order(roots: Sequence[Function]) -> tuple[list[Function], dict]
             continue
         visited.add(node)
         push((node, True))
+        if not count_leaves:
+            for edge in node.parents:
+                if isinstance(edge, Function) and edge not in visited:
+                    push((edge, False))
+            continue
         for edge, need in zip(node.parents, node.needs_input_grad):
-            if not need:
-                continue
             if isinstance(edge, Function):
                 if edge not in visited:
                     push((edge, False))
-            else:
+            elif need:
                 leaf_uses[edge] = leaf_uses.get(edge, 0) + 1
     order.reverse()
     return order, leaf_uses
+
+
+_KEPT = ("retained", "tensor_hooks")
 
 
 def _freed_backward(grad):
@@ -80,7 +86,7 @@ class _Pass:
     def __init__(self, graph: bool, capture: dict | None, leaf_uses: dict) -> None:
         self.graph = graph
         self.capture = capture
-        self.leaf_uses = leaf_uses
+        self.left = dict(leaf_uses)  # leaf -> uses not processed yet
         self.pending: dict = {}  # leaf -> [gradient so far, whether another holder may share it]
 
     def to_leaf(self, leaf, g, shared: bool) -> None:
@@ -92,8 +98,8 @@ class _Pass:
             else:
                 entry[0] = entry[0] + g
                 entry[1] = False
-        left = self.leaf_uses.get(leaf, 1) - 1
-        self.leaf_uses[leaf] = left
+        left = self.left.get(leaf, 1) - 1
+        self.left[leaf] = left
         if left <= 0:
             entry = self.pending.pop(leaf, None)
             if entry is not None:
@@ -117,18 +123,19 @@ class _Pass:
 
 
 def _accumulate(leaf, g: np.ndarray, shared: bool) -> None:
-    """Add g into leaf.grad in place; a new .grad owns its array (it is changed in place later)."""
-    if g.dtype is not leaf._data.dtype and g.dtype != leaf._data.dtype:
-        g = g.astype(leaf._data.dtype)
-    elif shared:
-        g = g.copy()
+    """Add g into leaf.grad in place; a new .grad owns its array (it is changed in place later,
+    so g is copied if anything else may hold it)."""
     grad = leaf.grad
     if grad is None:
+        if g.dtype is not leaf._data.dtype and g.dtype != leaf._data.dtype:
+            g = g.astype(leaf._data.dtype)
+        elif shared:
+            g = g.copy()
         leaf.grad = _Tensor._from_op(g, None)
     elif grad._data.shape == g.shape and not grad.requires_grad:
         grad._data += g
     else:  # reassigned by the user, or the graph of an earlier create_graph pass
-        leaf.grad = _Tensor._from_op(grad._data + g, None)
+        leaf.grad = _Tensor._from_op((grad._data + g).astype(leaf._data.dtype, copy=False), None)
 
 
 def _run_tensor_hooks(hooks: list, g, graph: bool):
@@ -150,6 +157,9 @@ def run_backward(roots, root_grads, retain_graph: bool | None, capture=None,
     replacing the dict's values. With create_graph, the pass itself is recorded.
     """
     retain = create_graph if retain_graph is None else retain_graph
+    if not create_graph and not _mode.graph_backward:  # the common case: formulas on arrays
+        _run(roots, root_grads, retain, capture, False)
+        return
     prev = _mode.enabled, _mode.graph_backward
     _mode.enabled = _mode.graph_backward = bool(create_graph)
     try:
@@ -165,8 +175,12 @@ def _run(roots, root_grads, retain: bool, capture, graph: bool) -> None:
         captured_nodes = {t.grad_fn: t for t in capture.values() if t.grad_fn is not None}
         for key in capture:
             capture[key] = None
-    order, leaf_uses = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
-    run = _Pass(graph, capture, leaf_uses)
+    # Leaves get their gradient as it comes (accumulated in place), unless something must see
+    # a leaf's total first (hooks, autograd.grad, a recorded pass): then they are counted, and
+    # go through _Pass, made on first need.
+    direct = capture is None and not graph and not _mode.hooks_seen
+    order, leaf_uses = _topological_order(
+        [t.grad_fn for t in roots if t.grad_fn is not None], not direct)
     root_leaves = []
     for t, g in zip(roots, root_grads):
         if t.grad_fn is None:  # a root that is itself a leaf: one more use of it
@@ -175,39 +189,49 @@ def _run(roots, root_grads, retain: bool, capture, graph: bool) -> None:
         else:
             node = t.grad_fn
             grads[node] = grads[node] + g if node in grads else g
+    run = None
     for t, g in root_leaves:
+        run = run or _Pass(graph, capture, leaf_uses)
         run.to_leaf(t, g, True)
     anomaly = _mode.anomaly
     Tensor = _Tensor
     for node in order:
         grad = grads.pop(node, None)
         if grad is None:
-            for edge, need in zip(node.parents, node.needs_input_grad):
-                if need and not isinstance(edge, Function):
-                    run.to_leaf(edge, None, False)
+            if not direct:
+                for edge, need in zip(node.parents, node.needs_input_grad):
+                    if need and not isinstance(edge, Function):
+                        run = run or _Pass(graph, capture, leaf_uses)
+                        run.to_leaf(edge, None, False)
             continue
-        hooks = node.tensor_hooks
-        if hooks:
-            grad = _run_tensor_hooks(hooks, grad, graph)
-        if capture is None:
-            if node.retained is not None:
-                _deliver_retained(node.retained, grad, graph)
-        elif node in captured_nodes:
-            capture[id(captured_nodes[node])] = grad
+        if not direct:
+            hooks = node.tensor_hooks
+            if hooks:
+                grad = _run_tensor_hooks(hooks, grad, graph)
+            if capture is None:
+                if node.retained is not None:
+                    _deliver_retained(node.retained, grad, graph)
+            elif node in captured_nodes:
+                capture[id(captured_nodes[node])] = grad
         in_grads = node.backward(grad)
         if in_grads.__class__ is not tuple:
             in_grads = (in_grads,)
         if not retain:
+            node.output = None  # every consumer has passed its gradient on by now
             saved = node.__dict__
             if saved:
+                kept = None if direct else {k: saved[k] for k in _KEPT if k in saved}
                 saved.clear()
                 saved["backward"] = _freed_backward
+                if kept:  # what the tensor asked for stays: retains_grad, its hooks
+                    saved.update(kept)
         for edge, g, need in zip(node.parents, in_grads, node.needs_input_grad):
             if not need:
                 continue
             is_node = isinstance(edge, Function)
             if g is None:
-                if not is_node:
+                if not is_node and not direct:
+                    run = run or _Pass(graph, capture, leaf_uses)
                     run.to_leaf(edge, None, False)
                 continue
             if graph:
@@ -215,7 +239,10 @@ def _run(roots, root_grads, retain: bool, capture, graph: bool) -> None:
                     g = Tensor._from_op(np.asarray(g), None)
             elif g.__class__ is not _ndarray:
                 g = np.asarray(g)
-            shape = edge.out_shape if is_node else edge._data.shape
+            try:
+                shape = edge.output.shape if is_node else edge._data.shape
+            except AttributeError:  # the producer's output was let go by an earlier backward
+                raise RuntimeError(_FREED) from None
             if g.shape != shape:
                 g = _unbroadcast(g, shape)
             if anomaly:
@@ -223,7 +250,15 @@ def _run(roots, root_grads, retain: bool, capture, graph: bool) -> None:
             if is_node:
                 # Non-leaf gradients are only ever read or added out of place: sharing is safe.
                 grads[edge] = grads[edge] + g if edge in grads else g
+            elif direct:
+                acc = edge.grad
+                if acc is not None and acc._data.shape == g.shape and not acc.requires_grad:
+                    acc._data += g
+                else:
+                    _accumulate(edge, g, g is grad or g.base is not None or (
+                        len(in_grads) > 1 and _held_twice(g, in_grads)))
             else:
+                run = run or _Pass(graph, capture, leaf_uses)
                 run.to_leaf(edge, g, graph or _maybe_shared(g, grad, in_grads))
 
 
@@ -232,7 +267,17 @@ def _maybe_shared(g: np.ndarray, grad: np.ndarray, in_grads: tuple) -> bool:
     only when it cannot be, since leaf gradients are later accumulated in place."""
     if g is grad or g.base is not None:  # passed through, or a view of another array
         return True
-    return sum(other is g for other in in_grads) > 1
+    return _held_twice(g, in_grads)
+
+
+def _held_twice(g: np.ndarray, in_grads: tuple) -> bool:
+    found = False
+    for other in in_grads:
+        if other is g:
+            if found:
+                return True
+            found = True
+    return False
 
 
 def _deliver_retained(tensor, g, graph: bool) -> None:

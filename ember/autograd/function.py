@@ -40,19 +40,33 @@ class VersionCounter:
 
 
 def version_counter(t) -> VersionCounter:
+    """t's counter, created on first need. A tensor gets one before anything can change it in
+    place (in-place ops, views and detach() ask for it first); if the op that made t saved its
+    output for backward, that is when the op starts watching the counter."""
     vc = t._vc
     if vc is None:
         vc = t._vc = VersionCounter()
+        node = t.grad_fn
+        if node is not None and node.saved_sources is not None and node.out_version is None:
+            for a, source in zip(node.saved, node.saved_sources):
+                if source is None and a is t._data:
+                    node.out_version = (vc, 0)
     return vc
 
 
 class Function:
     """Base of every primitive op. Subclasses define forward and backward."""
 
-    __slots__ = ("parents", "needs_input_grad", "retained", "out_shape", "__dict__",
-                 "__weakref__")
-
+    # output: the array this node produced, until its backward has run (the engine reads its
+    # shape: a gradient arriving broadcast is summed down to it)
+    __slots__ = ("parents", "needs_input_grad", "output", "__dict__", "__weakref__")
+    # Set on few nodes, so kept in the instance dict with these class defaults:
+    saved = None  # the arrays given to save_for_backward
+    saved_sources = None  # for each: (input index, its counter, its version), None: the output
+    out_version = None  # (counter, version) of a saved output, once anything can change it
+    retained = None  # the tensor whose gradient retain_grad() keeps
     tensor_hooks = None  # register_hook on the tensor this node produced
+    saves_nothing = False  # set by ops that never call save_for_backward (a check less per op)
 
     def forward(ctx, *arrays, **kwargs) -> np.ndarray:
         raise NotImplementedError
@@ -74,38 +88,29 @@ class Function:
 
     # ---- saving for backward ----------------------------------------------------------
     def save_for_backward(ctx, *arrays) -> None:
-        """Keep input and output arrays for backward. Their versions are noted, so that an
-        in-place change before backward raises instead of giving a wrong gradient."""
-        inputs = ctx.parents
-        if inputs is None:  # not recorded: backward will never run
-            return
+        """Keep input and output arrays (None for ones the requested gradients don't need) for
+        backward. When the op is recorded, their versions are noted, so that an in-place change
+        before backward raises instead of giving a wrong gradient."""
+        if ctx.saves_nothing:
+            raise TypeError(f"{type(ctx).__name__} declares saves_nothing but saves arrays")
         ctx.saved = arrays
-        sources = []
-        for a in arrays:
-            if a is None:  # not needed for the gradients asked for
-                sources.append(_NOTHING)
-                continue
-            for i, t in enumerate(inputs):
-                if t._data is a:
-                    vc = version_counter(t)
-                    sources.append((i, vc, vc.version))
-                    break
-            else:
-                sources.append(None)  # the output, whose counter apply attaches
-        ctx.saved_sources = sources
 
     @property
     def saved_tensors(ctx) -> tuple:
         """What forward saved: arrays, or, while the engine records a backward pass
         (create_graph=True), Tensors connected to the graph."""
-        try:
-            saved, sources = ctx.saved, ctx.saved_sources
-        except AttributeError:
-            raise RuntimeError(_FREED) from None
+        saved, sources = ctx.saved, ctx.saved_sources
+        if sources is None:
+            raise RuntimeError(_FREED)
         for k, source in enumerate(sources):
-            if source is _NOTHING:
+            if source is None:
+                if ctx.out_version is None:  # nothing could change the output yet
+                    continue
+                vc, version = ctx.out_version
+            elif source is _NOTHING:
                 continue
-            vc, version = (source[1], source[2]) if source is not None else ctx.out_version
+            else:
+                vc, version = source[1], source[2]
             if vc.version != version:
                 raise RuntimeError(_modified_message(ctx, saved[k], k, vc.version, version))
         if not _mode.graph_backward:
@@ -125,10 +130,11 @@ class Function:
             needs = (inputs[0].requires_grad, inputs[1].requires_grad)
         elif n == 1:
             needs = (inputs[0].requires_grad,)
+        elif n == 3:
+            needs = (inputs[0].requires_grad, inputs[1].requires_grad, inputs[2].requires_grad)
         else:
             needs = tuple([x.requires_grad for x in inputs])
         record = needs is not None and True in needs
-        ctx.parents = inputs if record else None
         ctx.needs_input_grad = needs if needs is not None else (False,) * n
         try:
             if kwargs:
@@ -149,7 +155,22 @@ class Function:
         t._data = out
         t.grad = None
         if record:
-            _record(ctx, t, inputs, out)
+            if n == 1:
+                a = inputs[0]
+                ctx.parents = (a.grad_fn or a,)
+            elif n == 2:
+                a, b = inputs
+                ctx.parents = (a.grad_fn or a, b.grad_fn or b)
+            elif n == 3:
+                a, b, c = inputs
+                ctx.parents = (a.grad_fn or a, b.grad_fn or b, c.grad_fn or c)
+            else:
+                ctx.parents = tuple([x.grad_fn or x for x in inputs])
+            ctx.output = out
+            t.grad_fn = ctx
+            t.requires_grad = True
+            if ctx.saved is not None:
+                _note_saved(ctx, inputs)
         else:
             t.grad_fn = None
             t.requires_grad = False
@@ -162,7 +183,6 @@ class Function:
         constants."""
         if not any(isinstance(a, _Tensor) for a in args):
             ctx = _new(cls)
-            ctx.parents = None
             ctx.needs_input_grad = (False,) * len(args)
             return cls.forward(ctx, *args, **kwargs)
         return cls.apply(*[a if isinstance(a, _Tensor) else _Tensor._from_op(np.asarray(a), None)
@@ -178,35 +198,28 @@ _NO_NEEDS = (False, False)
 def _array_output(ctx: Function, out) -> np.ndarray:
     """A NumPy scalar that forward returned, as a 0-d array (saved for backward as such)."""
     array = np.asarray(out)
-    saved = ctx.__dict__.get("saved")
-    if saved is not None:
-        ctx.saved = tuple(array if a is out else a for a in saved)
+    if ctx.saved is not None:
+        ctx.saved = tuple(array if a is out else a for a in ctx.saved)
     return array
 
 
-def _record(ctx: Function, t, inputs, out: np.ndarray) -> None:
-    """Make ctx the grad_fn of t: its edges, and the version of a saved output."""
-    if len(inputs) == 2:
-        a, b = inputs
-        ctx.parents = (a.grad_fn or a, b.grad_fn or b)
-    else:
-        ctx.parents = tuple([x.grad_fn or x for x in inputs])
-    ctx.retained = None
-    ctx.out_shape = out.shape
-    t.grad_fn = ctx
-    t.requires_grad = True
-    sources = ctx.__dict__.get("saved_sources")
-    if sources is not None and None in sources:
-        _save_output(ctx, t, sources, out)
-
-
-def _save_output(ctx: Function, t, sources: list, out: np.ndarray) -> None:
-    for a, source in zip(ctx.saved, sources):
-        if source is None and a is not out:
-            raise TypeError(f"{type(ctx).__name__}.forward: save_for_backward takes the op's "
-                            "inputs and its output; keep other values as attributes")
-    vc = t._vc = VersionCounter()
-    ctx.out_version = (vc, 0)
+def _note_saved(ctx: Function, inputs) -> None:
+    """Where each saved array comes from, and the version of each saved input."""
+    sources = []
+    for a in ctx.saved:
+        if a is None:  # not needed for the gradients asked for
+            sources.append(_NOTHING)
+            continue
+        i = 0
+        for t in inputs:
+            if t._data is a:
+                vc = t._vc or version_counter(t)
+                sources.append((i, vc, vc.version))
+                break
+            i += 1
+        else:
+            sources.append(None)  # the output (see version_counter)
+    ctx.saved_sources = sources
 
 
 def _as_graph_tensor(ctx: Function, array, source):
@@ -214,7 +227,8 @@ def _as_graph_tensor(ctx: Function, array, source):
         return None
     if source is None:
         t = _Tensor._from_op(array, ctx)
-        t._vc = ctx.out_version[0]
+        if ctx.out_version is not None:
+            t._vc = ctx.out_version[0]
         return t
     edge = ctx.parents[source[0]]
     if isinstance(edge, _Tensor):
@@ -264,27 +278,33 @@ def binary_operator(op: type[Function], general: Callable, float_only: bool = Fa
     common case, two tensors of one dtype: this one path carries every small element-wise op.
     Everything else (scalars, promotion, int division, anomaly mode) goes to `general`."""
     forward = op.forward
+    # Closure variables rather than globals: this is the hottest path in ember.
+    tensor_class, new, ndarray, mode, no_needs = _Tensor, _new, _ndarray, _mode, _NO_NEEDS
+    may_save = not op.saves_nothing
 
     def operator(self, other):
-        if other.__class__ is not _Tensor or self._data.dtype is not other._data.dtype or (
-                float_only and self._data.dtype.kind != "f") or _mode.anomaly:
+        if other.__class__ is not tensor_class or self._data.dtype is not other._data.dtype or (
+                float_only and self._data.dtype.kind != "f") or mode.anomaly:
             return general(self, other)
-        ctx = _new(op)
-        needs = (self.requires_grad, other.requires_grad) if _mode.enabled else _NO_NEEDS
-        record = True in needs
-        ctx.parents = (self, other) if record else None
+        ctx = new(op)
+        needs = (self.requires_grad, other.requires_grad) if mode.enabled else no_needs
         ctx.needs_input_grad = needs
         try:
             out = forward(ctx, self._data, other._data)
         except (ValueError, IndexError):
             return general(self, other)  # which raises the op's own, clear error
-        if out.__class__ is not _ndarray:
+        if out.__class__ is not ndarray:
             out = _array_output(ctx, out)
-        t = _new(_Tensor)
+        t = new(tensor_class)
         t._data = out
         t.grad = None
-        if record:
-            _record(ctx, t, (self, other), out)
+        if True in needs:
+            ctx.parents = (self.grad_fn or self, other.grad_fn or other)
+            ctx.output = out
+            t.grad_fn = ctx
+            t.requires_grad = True
+            if may_save and ctx.saved is not None:
+                _note_saved(ctx, (self, other))
             return t
         t.grad_fn = None
         t.requires_grad = False

@@ -10,14 +10,16 @@ from collections.abc import Callable
 class _GradMode:
     """enabled: ops are recorded. anomaly: detect_anomaly is on. graph_backward: the engine is
     running a backward pass that is itself recorded (create_graph=True), so Functions hand
-    their backward formulas Tensors instead of arrays."""
+    their backward formulas Tensors instead of arrays. hooks_seen: a tensor hook or retain_grad
+    was ever registered, so the engine must look for them (until then it skips the checks)."""
 
-    __slots__ = ("enabled", "anomaly", "graph_backward")
+    __slots__ = ("enabled", "anomaly", "graph_backward", "hooks_seen")
 
     def __init__(self) -> None:
         self.enabled = True
         self.anomaly = False
         self.graph_backward = False
+        self.hooks_seen = False
 
 
 _mode = _GradMode()
