@@ -397,31 +397,35 @@ def case_ddp_inputs_outputs_and_buffers() -> None:
 
 
 def case_ddp_grad_ready_hook() -> None:
-    """The path for an engine that calls Tensor.register_post_accumulate_grad_hook hooks,
-    with the hooks called by hand after backward, in backward's order: the same result."""
+    """Buckets are all-reduced while backward is still running, from the engine's
+    post-accumulate-grad hooks, and backward returns with every gradient averaged."""
     import ember.nn.functional as F
     from ember import nn
-    from ember.nn.parallel import distributed as ddp_module
 
-    hooks = {}
-    ember.Tensor.register_post_accumulate_grad_hook = \
-        lambda self, hook: hooks.setdefault(id(self), (self, hook))
-    ddp_module._ENGINE_HAS_GRAD_READY_HOOK = True
     rank, n = dist.get_rank(), dist.get_world_size()
     model = _models()["mlp"]()
     ddp = nn.parallel.DistributedDataParallel(model, bucket_cap_mb=0.001)
+    buckets = ddp.reducer.buckets
+    assert len(buckets) > 1, len(buckets)
     reference = _models()["mlp"]()
     reference.load_state_dict(model.state_dict())
+    first_weight = model.net[1].weight  # its gradient is the last one backward computes
+    seen = []  # per hook, after DDP's own: (buckets started, first layer's weight has a grad)
+
+    def record(param) -> None:
+        seen.append((sum(b.work is not None for b in buckets), first_weight.grad is not None))
+
+    for p in model.parameters():
+        p.register_post_accumulate_grad_hook(record)
     x, y = _batch(4 * n, seed=9)
     share = slice(4 * rank, 4 * rank + 4)
     F.cross_entropy(ddp(x[share]), y[share]).backward()
-    started = []
-    for p in reversed(list(model.parameters())):
-        param, hook = hooks[id(p)]
-        hook(param)
-        started.append(ddp.reducer.next_bucket)
-    assert started == sorted(started) and 1 <= started[-2] < len(ddp.reducer.buckets), \
-        f"buckets must start while backward goes on: {started}"
+    assert len(seen) == len(list(model.parameters())), seen
+    started = [count for count, _ in seen]
+    assert started == sorted(started) and started[-1] == len(buckets), seen
+    assert any(count >= 1 and not done for count, done in seen), \
+        f"a bucket must start before backward reaches the first layer: {seen}"
+    assert all(b.work.is_completed() for b in buckets), "backward returned before a bucket"
     F.cross_entropy(reference(x), y).backward()
     for (key, p), q in zip(model.named_parameters(), reference.parameters()):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-6,

@@ -21,7 +21,7 @@ def test_ddp_with_an_lstm_ends_with_the_weights_of_one_process(ranks):
     ranks(2, "ddp_equals_one_process:lstm")
 
 
-def test_ddp_no_sync_inputs_outputs_buffers_and_the_hook_path(ranks):
+def test_ddp_no_sync_inputs_outputs_buffers_and_buckets_during_backward(ranks):
     ranks(2, "ddp_no_sync", "ddp_inputs_outputs_and_buffers", "ddp_grad_ready_hook",
           "ddp_different_models")
 

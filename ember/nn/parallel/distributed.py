@@ -1,5 +1,5 @@
 """DistributedDataParallel: one replica of a model per process, kept identical by averaging the
-gradients across the processes after each backward (torch.nn.parallel)."""
+gradients across the processes during each backward (torch.nn.parallel)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,9 @@ from collections.abc import Iterator
 
 from ... import distributed as dist
 from ...autograd import is_grad_enabled
-from ...tensor import Tensor
 from ..module import Module
-from .graph import find_tensors, pack_outputs, reachable_leaves, replace_tensors
+from .graph import find_tensors, reachable_leaves
 from .reducer import FIRST_BUCKET_BYTES, Reducer
-
-# Once the engine offers PyTorch's per-parameter hook, gradients are reduced while backward
-# runs; until then, all at once when the module's backward is over (see graph.py).
-_ENGINE_HAS_GRAD_READY_HOOK = hasattr(Tensor, "register_post_accumulate_grad_hook")
 
 
 class DistributedDataParallel(Module):
@@ -25,7 +20,9 @@ class DistributedDataParallel(Module):
     the same step and the replicas stay equal.
 
     At construction, rank 0's parameters and buffers are copied to every rank. Gradients are
-    averaged in buckets of about `bucket_cap_mb` MB (25 by default). With `broadcast_buffers`,
+    averaged in buckets of about `bucket_cap_mb` MB (25 by default), each sent as soon as
+    backward has produced all of its gradients, so that communication overlaps the rest of
+    backward; backward returns once every bucket is averaged. With `broadcast_buffers`,
     rank 0's buffers (BatchNorm's running statistics) are copied to every rank before each
     forward that follows a synchronized one; `nn.SyncBatchNorm` computes batch statistics over
     all ranks instead. `no_sync()` skips the averaging for gradient accumulation.
@@ -74,11 +71,9 @@ class DistributedDataParallel(Module):
             self._broadcast_buffers()
         self.reducer = Reducer([p for _, p in named], {id(p): n for n, p in named}, group,
                                self.bucket_bytes_cap, first_bucket_bytes, find_unused_parameters)
-        # Not a parameter: a leaf that lets ReduceAfterBackward be recorded in every forward.
-        self._anchor = Tensor(0.0, requires_grad=True)
-        if _ENGINE_HAS_GRAD_READY_HOOK:
-            for _, p in named:
-                p.register_post_accumulate_grad_hook(self.reducer.mark_ready)
+        # Each parameter reports its gradient complete as backward produces it (see reducer.py).
+        for _, p in named:
+            p.register_post_accumulate_grad_hook(self.reducer.mark_ready)
 
     def forward(self, *inputs, **kwargs):
         self.reducer.check_finished()
@@ -86,35 +81,14 @@ class DistributedDataParallel(Module):
             self._broadcast_buffers()
         sync = is_grad_enabled() and self.require_backward_grad_sync
         self.require_forward_param_sync = sync
-        if not sync:
-            return self.module(*inputs, **kwargs)
-        if _ENGINE_HAS_GRAD_READY_HOOK:
-            output = self.module(*inputs, **kwargs)
+        output = self.module(*inputs, **kwargs)
+        if sync:
             unused = set()
             if self.find_unused_parameters:
                 used = reachable_leaves(find_tensors(output))
                 unused = {id(p) for p in self.reducer.params if id(p) not in used}
             self.reducer.prepare_for_backward(unused)
-            return output
-        return self._forward_reducing_after_backward(inputs, kwargs)
-
-    def _forward_reducing_after_backward(self, inputs: tuple, kwargs: dict):
-        callers = [t for t in find_tensors((inputs, kwargs)) if t.requires_grad]
-        detached = {id(t): t.detach().requires_grad_() for t in callers}
-        output = self.module(*replace_tensors(inputs, detached),
-                             **replace_tensors(kwargs, detached))
-        used = reachable_leaves([t for t in find_tensors(output) if t.requires_grad])
-        params = self.reducer.params
-        unused = {id(p) for p in params if id(p) not in used}
-        self.reducer.prepare_for_backward(unused if self.find_unused_parameters else set())
-
-        def reduce_used() -> None:
-            for p in params:
-                if id(p) in used:
-                    self.reducer.mark_ready(p)
-
-        return pack_outputs(output, self._anchor, callers, [detached[id(t)] for t in callers],
-                            reduce_used)
+        return output
 
     @contextlib.contextmanager
     def no_sync(self) -> Iterator[None]:

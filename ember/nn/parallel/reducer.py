@@ -3,12 +3,14 @@ ranks, a bucket of parameters at a time.
 
 Parameters go into buckets in reverse registration order (roughly the order backward produces
 their gradients), one dtype per bucket: buckets of `bucket_cap_mb`, after a first one of 1 MiB
-when the cap is PyTorch's default. Backward reports each gradient as ready
-(`mark_ready`); a bucket whose gradients are all ready is copied into one flat array and
-all-reduced without blocking, so its communication runs while backward goes on computing the
-rest. Buckets start in order, the same on every rank, as MPI requires of collectives. When the
-last bucket has started, `mark_ready` waits for all of them and writes the averages back into
-each `.grad`.
+when the cap is PyTorch's default. The engine reports each gradient complete through the
+parameter's `register_post_accumulate_grad_hook` hook (`mark_ready`); a bucket whose gradients
+are all ready is copied into one flat array and all-reduced without blocking, so its
+communication runs while backward goes on computing the rest (each later hook also gives MPI a
+chance to move it on, see `_progress`). Buckets start in order, the same on every rank, as MPI
+requires of collectives. The hook that completes the last bucket is the last of the backward
+for these parameters: it waits for every bucket and writes the averages back into each
+`.grad`, so backward returns with the gradients averaged (no engine callback is needed).
 """
 
 from __future__ import annotations
@@ -127,6 +129,8 @@ class Reducer:
         self._start_ready_buckets()
         if self.next_bucket == len(self.buckets):
             self._finish()
+        else:
+            self._progress()
 
     def _start_ready_buckets(self) -> None:
         while self.next_bucket < len(self.buckets) and \
@@ -135,6 +139,13 @@ class Reducer:
             bucket.work = dist.all_reduce(Tensor(bucket.flat), dist.ReduceOp.AVG, self.group,
                                           async_op=True)
             self.next_bucket += 1
+
+    def _progress(self) -> None:
+        """Let the buckets in flight advance. MPI moves a non-blocking collective on only
+        inside MPI calls (there is no progress thread), so without this a bucket started early
+        would mostly wait for `_finish` to be sent at all."""
+        for bucket in self.buckets[:self.next_bucket]:
+            bucket.work.is_completed()
 
     def _finish(self) -> None:
         """Wait for every bucket and write the averages into the gradients. A parameter that
