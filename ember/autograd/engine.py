@@ -343,6 +343,8 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
                 t.grad = g if t.grad is None else t.grad + g
             else:
                 _accumulate(t, g, True)
+            for hook in t._post_accumulate_hooks or ():
+                hook(t)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,

@@ -276,16 +276,28 @@ def new_step() -> Tensor:
 # Optimizers change their parameters' arrays only through these three functions, so that what
 # every in-place write must also do (autograd's version counter) is done in one place.
 
+# The only writes to parameters. Each counts as an in-place change (PyTorch's optimizers write
+# under no_grad, which bumps the version), so a backward through a graph that saved a parameter
+# before the step raises instead of using the new values.
 def param_add_(p: Tensor, delta: np.ndarray) -> None:
     """θ ← θ + delta, in place."""
     p._data += delta
+    _bump(p)
 
 
 def param_mul_(p: Tensor, factor: float) -> None:
     """θ ← θ·factor, in place (decoupled weight decay)."""
     p._data *= factor
+    _bump(p)
 
 
 def param_copy_(p: Tensor, values: np.ndarray) -> None:
     """θ ← values, in place (LBFGS's line search going back to its starting point)."""
     np.copyto(p._data, values)
+    _bump(p)
+
+
+def _bump(p: Tensor) -> None:
+    vc = p._vc
+    if vc is not None:  # a tensor without a counter yet was saved by no graph
+        vc.version += 1
