@@ -149,9 +149,7 @@ class CopySlices(Function):
         ctx.view_fn = view_fn
         return ctx
 
-    @classmethod
-    def name(cls) -> str:
-        return "CopySlices"
+    torch_name = "CopySlices"
 
     def region(ctx, x):
         """The view's part of x (shaped like the base): an array or a Tensor, as x is."""

@@ -388,3 +388,46 @@ def test_inf_and_nan_arithmetic_is_silent_as_in_pytorch():
     # Only the last line, NumPy's own call, turned into an error.
     assert 'File "<string>", line 6' in result.stderr, result.stderr
     assert "RuntimeWarning: divide by zero encountered in log" in result.stderr
+
+
+# ---- names: grad_fn and errors use PyTorch's --------------------------------------------
+NODE_NAMES = [
+    lambda m, x: x * 2, lambda m, x: x + x, lambda m, x: x - 1, lambda m, x: x / 2,
+    lambda m, x: x**2, lambda m, x: -x, lambda m, x: x.exp(), lambda m, x: x.log(),
+    lambda m, x: x.sqrt(), lambda m, x: x.sin(), lambda m, x: x.tanh(), lambda m, x: x.sigmoid(),
+    lambda m, x: x.relu(), lambda m, x: x.abs(), lambda m, x: x.sum(), lambda m, x: x.mean(),
+    lambda m, x: x.max(1).values, lambda m, x: x.amax(0), lambda m, x: x.logsumexp(1),
+    lambda m, x: x.softmax(1), lambda m, x: x.log_softmax(1), lambda m, x: x.view(6),
+    lambda m, x: x.permute(1, 0), lambda m, x: x.expand(2, 2, 3), lambda m, x: m.cat([x, x]),
+    lambda m, x: m.stack([x, x]), lambda m, x: x[[0, 1]], lambda m, x: x.clamp(0, 1),
+    lambda m, x: x.flip(0), lambda m, x: x.sign(), lambda m, x: x.floor(), lambda m, x: x.double(),
+    lambda m, x: m.maximum(x, x * 2), lambda m, x: m.where(x > 0, x, x * 2),
+    lambda m, x: x @ x.t(), lambda m, x: m.nn.functional.linear(x, x, x[0, :2]),
+    lambda m, x: m.nn.functional.embedding(m.tensor([1, 0]), x),
+]
+
+
+@pytest.mark.parametrize("fn", NODE_NAMES)
+def test_grad_fn_names_are_torch_names(torch, fn):
+    ours = fn(ember, ember.ones(2, 3, requires_grad=True))
+    theirs = fn(torch, torch.ones(2, 3, requires_grad=True))
+    assert ours.grad_fn.name() == type(theirs.grad_fn).__name__
+    assert repr(ours.grad_fn) == f"<{type(theirs.grad_fn).__name__}>"
+
+
+def test_errors_of_primitives_name_a_public_op():
+    """An op's error names the function a user called (cross_entropy, not CrossEntropy)."""
+    import inspect
+
+    import ember.nn.functional as F
+    from ember.autograd import Function
+
+    public = set(dir(ember)) | set(dir(F)) | set(dir(ember.Tensor))
+    for module in vars(ember.ops).values():
+        if not inspect.ismodule(module):
+            continue
+        for cls in vars(module).values():
+            if inspect.isclass(cls) and issubclass(cls, Function) and cls is not Function and \
+                    cls.__module__ == module.__name__ and not cls.__name__.startswith("_"):
+                name = cls.op_name or cls.__name__.lower()
+                assert name in public, f"{cls.__name__}'s errors would say {name!r}"

@@ -74,9 +74,13 @@ class Function:
     def backward(ctx, grad):
         raise NotImplementedError
 
-    @classmethod
-    def name(cls) -> str:
-        return cls.__name__ + "Backward0"
+    # How PyTorch names this node and this op, where that is not `<Class>Backward0` and the
+    # lowercase class name: grad_fn reprs and error messages use PyTorch's names.
+    torch_name: str | None = None
+    op_name: str | None = None
+
+    def name(self) -> str:
+        return self.torch_name or type(self).__name__ + "Backward0"
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -150,7 +154,7 @@ class Function:
         if out.__class__ is not _ndarray:
             out = _array_output(ctx, out)
         if _mode.anomaly:
-            _check_finite(out, cls, "forward")
+            _check_finite(out, ctx, "forward")
         t = _new(_Tensor)
         t._data = out
         t.grad = None
@@ -260,12 +264,12 @@ def _modified_message(ctx: Function, array: np.ndarray, k: int, now: int, then: 
 
 def _op_error(cls: type, inputs, err: Exception) -> Exception:
     shapes = " and ".join(str(tuple(t._data.shape)) for t in inputs)
-    op = getattr(cls, "op_name", cls.__name__.lower())
+    op = cls.op_name or cls.__name__.lower()
     exc_type = IndexError if isinstance(err, IndexError) else RuntimeError
     return exc_type(f"{op}: {err} (input shapes {shapes})")
 
 
-def _check_finite(arr, op: type | Function, phase: str) -> None:
+def _check_finite(arr, op: Function, phase: str) -> None:
     arr = arr._data if isinstance(arr, _Tensor) else arr
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         name = op.name()

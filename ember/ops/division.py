@@ -33,6 +33,8 @@ def _trunc_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class FloorDivide(Function):
     """torch.floor_divide; like PyTorch it has no derivative (its backward raises)."""
 
+    op_name = "floor_divide"
+
     def forward(ctx, a, b):
         _check_integer_divisor("floor_divide", a, b)
         return np.floor_divide(a, b)
@@ -43,6 +45,8 @@ class FloorDivide(Function):
 
 class RoundedDiv(Function):
     """div(rounding_mode="floor" or "trunc"): piecewise constant, so zero gradients, as PyTorch."""
+
+    op_name = "div"
 
     def forward(ctx, a, b, rounding_mode=None):
         _check_integer_divisor("div", a, b)

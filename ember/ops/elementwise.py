@@ -218,7 +218,10 @@ class Relu(Function):
 class PiecewiseConstant(Function):
     """sign, round, floor, ceil: flat almost everywhere, so the gradient is zero, as in PyTorch."""
 
+    op_name = "sign"  # or round, floor, ceil: NumPy's errors never reach these
+
     def forward(ctx, a, ufunc=None):
+        ctx.torch_name = ufunc.__name__.capitalize() + "Backward0"
         return ufunc(a)
 
     def backward(ctx, g):
@@ -226,6 +229,8 @@ class PiecewiseConstant(Function):
 
 
 class Clamp(Function):
+    torch_name = "ClampBackward1"
+
     def forward(ctx, a, min=None, max=None):  # noqa: A002 - PyTorch's names
         ctx.save_for_backward(a)
         ctx.min, ctx.max = min, max
@@ -279,6 +284,9 @@ class Where(Function):
 
 
 class Cast(Function):
+    op_name = "to"
+    torch_name = "ToCopyBackward0"
+
     def forward(ctx, a, dtype=None):
         ctx.dtype = a.dtype
         return a.astype(dtype)

@@ -14,6 +14,7 @@ class EmbeddingLookup(Getitem):
     gradient is divided by how often its index occurs in the batch."""
 
     op_name = "embedding"
+    torch_name = "EmbeddingBackward0"
 
     def forward(ctx, weight, index=None, padding_idx=None, scale_grad_by_freq=False):
         ctx.padding_idx, ctx.scale_grad_by_freq = padding_idx, scale_grad_by_freq
@@ -31,7 +32,3 @@ class EmbeddingLookup(Getitem):
             keep[ctx.padding_idx] = False
             grad = grad * keep.reshape(row_shape)
         return grad
-
-    @classmethod
-    def name(cls) -> str:
-        return "EmbeddingBackward0"

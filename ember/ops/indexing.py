@@ -32,7 +32,8 @@ def _as_view_index(index) -> tuple:
 
 
 class Getitem(Function):
-    op_name = "index"
+    op_name = "__getitem__"
+    torch_name = "IndexBackward0"
 
     def forward(ctx, a, index=None):
         ctx.shape, ctx.index = a.shape, index
@@ -44,13 +45,11 @@ class Getitem(Function):
     def backward(ctx, g):
         return IndexScatter.call(g, shape=ctx.shape, index=ctx.index)
 
-    @classmethod
-    def name(cls) -> str:
-        return "IndexBackward0"
-
 
 class IndexScatter(Function):
     """Zeros of `shape` with g added at `index` (repeated indices accumulate)."""
+
+    op_name = "__getitem__"  # the op whose backward this is
 
     def forward(ctx, g, shape=None, index=None):
         ctx.index = index
@@ -67,6 +66,9 @@ class IndexScatter(Function):
 
 class IndexPut(Function):
     """a with `values` written (or, with accumulate, added) at an advanced index: index_put."""
+
+    op_name = "index_put_"
+    torch_name = "IndexPutBackward0"
 
     def forward(ctx, a, values, index=None, accumulate=False):
         ctx.index, ctx.accumulate, ctx.values_shape = index, accumulate, values.shape
@@ -93,14 +95,13 @@ class IndexPut(Function):
                 grad_values = np.reshape(grad_values, ctx.values_shape)
         return grad_a, grad_values
 
-    @classmethod
-    def name(cls) -> str:
-        return "IndexPutBackward0"
-
 
 class Copy(Function):
     """src broadcast to dst's shape and cast to its dtype: copy_ (dst's old values get no
     gradient)."""
+
+    op_name = "copy_"
+    torch_name = "CopyBackwards"
 
     def forward(ctx, dst, src):
         ctx.src_dtype = src.dtype
@@ -112,13 +113,11 @@ class Copy(Function):
         grad = g if not ctx.needs_input_grad[1] else Cast.call(g, dtype=ctx.src_dtype)
         return None, grad
 
-    @classmethod
-    def name(cls) -> str:
-        return "CopyBackwards"
-
 
 class Fill(Function):
     """a's shape filled with a 0-d value: fill_ (the value gets the summed gradient)."""
+
+    op_name = "fill_"
 
     def forward(ctx, a, value):
         return np.full(a.shape, value, dtype=a.dtype)

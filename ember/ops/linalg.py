@@ -10,6 +10,9 @@ __all__ = ["MatMul", "Linear"]
 
 
 class MatMul(Function):
+    op_name = "matmul"
+    torch_name = "MmBackward0"
+
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
@@ -48,6 +51,8 @@ class MatMul(Function):
 
 class Linear(Function):
     """y = x @ W.T + b in one op (addmm-style): saves a temporary and a graph node."""
+
+    torch_name = "AddmmBackward0"
 
     def forward(ctx, x, weight, bias=None):
         needs = ctx.needs_input_grad

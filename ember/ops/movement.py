@@ -13,16 +13,15 @@ __all__ = ["Reshape", "Permute", "Expand", "Cat", "Stack", "Pad", "Flip", "Diago
 
 
 class Reshape(Function):
+    op_name = "reshape"
+    torch_name = "ViewBackward0"
+
     def forward(ctx, a, shape=None):
         ctx.shape = a.shape
         return a.reshape(shape)
 
     def backward(ctx, g):
         return np.reshape(g, ctx.shape)
-
-    @classmethod
-    def name(cls) -> str:
-        return "ViewBackward0"
 
 
 class Permute(Function):
@@ -62,6 +61,9 @@ class Stack(Function):
 
 
 class Pad(Function):
+    op_name = "pad"
+    torch_name = "ConstantPadNdBackward0"
+
     def forward(ctx, a, widths=None, value=0.0):
         ctx.crop = tuple(slice(lo, a.shape[i] + lo) for i, (lo, _) in enumerate(widths))
         return np.pad(a, widths, mode="constant", constant_values=value)
@@ -102,6 +104,8 @@ class Diagonal(Function):
 
 class DiagonalScatter(Function):
     """Zeros of `shape` with g on the diagonal: Diagonal's backward."""
+
+    op_name = "diagonal"
 
     def forward(ctx, g, shape=None, where=(0, 0, 1)):
         ctx.where = where

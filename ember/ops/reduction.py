@@ -48,6 +48,8 @@ def _along(index: np.ndarray, axis: int) -> tuple:
 class Gather(Function):
     """a's elements at `index` along `axis` (np.take_along_axis, PyTorch's gather)."""
 
+    op_name = "gather"
+
     def forward(ctx, a, index=None, axis=0):
         ctx.shape, ctx.index, ctx.axis = a.shape, index, axis
         return np.take_along_axis(a, index, axis=axis)
@@ -58,6 +60,8 @@ class Gather(Function):
 
 class ScatterAdd(Function):
     """Zeros of `shape` with g added at `index` along `axis`: Gather's backward."""
+
+    op_name = "scatter_add"
 
     def forward(ctx, g, shape=None, index=None, axis=0):
         ctx.index, ctx.axis = index, axis
@@ -71,6 +75,9 @@ class ScatterAdd(Function):
 
 class MaxDim(Function):
     """max/min along one dim: the gradient goes to the index that was picked, as in PyTorch."""
+
+    op_name = "max"
+    torch_name = "MaxBackward0"
 
     def forward(ctx, a, axis=0, keepdim=False, largest=True):
         idx = np.expand_dims((a.argmax if largest else a.argmin)(axis=axis), axis)
@@ -87,6 +94,8 @@ class MaxDim(Function):
 class Amax(Function):
     """max/min over several dims (or all): ties share the gradient evenly, as in PyTorch."""
 
+    op_name = "amax"
+
     def forward(ctx, a, axis=None, keepdim=False, largest=True):
         out = (np.max if largest else np.min)(a, axis=axis, keepdims=True)
         ctx.save_for_backward(a)
@@ -101,6 +110,9 @@ class Amax(Function):
 
 
 class LogSumExp(Function):
+    op_name = "logsumexp"
+    torch_name = "LogsumexpBackward0"
+
     def forward(ctx, a, axis=None, keepdim=False):
         m = np.max(a, axis=axis, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
@@ -133,6 +145,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    op_name = "log_softmax"
+
     def forward(ctx, a, axis=-1):
         shifted = a - a.max(axis=axis, keepdims=True)
         shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
@@ -154,6 +168,8 @@ class Norm(Function):
     that reach the norm, split evenly between ties. The zeros are made by replacing the zero
     denominators before dividing, so second derivatives stay finite as well.
     """
+
+    torch_name = "LinalgVectorNormBackward0"
 
     def forward(ctx, a, p=2.0, axis=None, keepdim=False):
         magnitude = np.abs(a)
