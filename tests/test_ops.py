@@ -207,6 +207,18 @@ CASES = [
     ("clamp_at_bounds", lambda m, a: a.clamp(-1, 0), [(3, 4)], "ties"),
     ("pow_0_at_0", lambda m, a: a**0 + a**2, [(3, 4)], "ties"),
     ("std_zero_var", lambda m, a: (a * 0 + 1).std(1) + a.std(), [(3, 4)], "ties"),
+    # ---- casts, the linear layer's fused op, embedding lookups, integer-style division
+    ("clone", lambda m, a: a.clone() * a, [(3, 4)], "real"),
+    ("double", lambda m, a: (a * 2).float().double(), [(3, 4)], "ties"),  # float32: parity only
+    ("linear", lambda m, x, w, b: m.nn.functional.linear(x, w, b), [(2, 3), (4, 3), (4,)],
+     "real"),
+    ("linear_3d_no_bias", lambda m, x, w: m.nn.functional.linear(x, w), [(2, 2, 3), (4, 3)],
+     "real"),
+    ("embedding", lambda m, w: m.nn.functional.embedding(m.tensor([[0, 2], [2, 2]]), w),
+     [(3, 4)], "real"),
+    ("remainder", lambda m, a, b: m.remainder(a, b), B, "positive"),
+    ("fmod", lambda m, a, b: m.fmod(a * 3, b), B, "positive"),
+    ("div_floor", lambda m, a, b: m.div(a * 3, b, rounding_mode="floor") * a, B, "positive"),
     # ---- composites: several ops in one graph, a tensor used twice
     ("mlp", lambda m, x, w, b: m.tanh(x @ w + b).sum(1).mean(), [(4, 3), (3, 5), (5,)], "real"),
     ("reuse", lambda m, a: (a * a.exp() - a.sum(0)).abs().max(), [(3, 4)], "real"),
@@ -223,6 +235,7 @@ def make_inputs(shapes, domain: str, rng: np.random.Generator) -> list[np.ndarra
 
 
 SMOOTH = [c for c in CASES if c[3] != "ties"]
+GRADCHECK_CASES = SMOOTH  # see tests/test_op_coverage.py
 
 
 @pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
