@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from ember.bench import main
+from ember.bench.programs import DCGAN, GPT, ExamplesCNN, LSTMLanguageModel, ResNet18
 from ember.bench.rows import Row
 from ember.bench.run import run_row
 from ember.bench.timing import QUICK, Budget, measure
@@ -26,7 +27,8 @@ EXPECTED_ROWS = [
     "linear/b32", "cross_entropy/b32", "mlp_fwd_bwd/b32",
     "mlp_train/b32", "mlp_train/b128", "mlp_train/b512", "cnn_train/b64",
     "overhead/fwd", "overhead/fwd_bwd",
-]
+]  # the rows of --quick; the whole programs below take seconds a step
+PROGRAM_ROWS = ["examples_cnn/b64", "resnet/b32", "gpt/b16", "lstm_lm/b20", "dcgan/b32"]
 
 
 def _torch_imports() -> bool:
@@ -154,7 +156,36 @@ def test_unknown_row_is_a_usage_error(capsys):
 def test_module_entry_point_lists_the_rows():
     out = subprocess.run([sys.executable, "-m", "ember.bench", "--list"], capture_output=True,
                          text=True, check=True, timeout=60).stdout
-    assert [line.split()[0] for line in out.splitlines()] == EXPECTED_ROWS
+    assert [line.split()[0] for line in out.splitlines()] == EXPECTED_ROWS + PROGRAM_ROWS
+
+
+SMALL_PROGRAMS = {  # the program rows' models, small enough for a test
+    "examples_cnn": ExamplesCNN(2), "resnet": ResNet18(2),
+    "gpt": GPT(2, layers=1, heads=2, width=16, context=8, vocab=11),
+    "lstm_lm": LSTMLanguageModel(3, width=8, sequence=5, vocab=30),
+    "dcgan": DCGAN(2, channels=4, latent=8),
+}
+NEEDS = {"gpt": "scaled_dot_product_attention", "lstm_lm": "LSTM", "dcgan": "ConvTranspose2d"}
+
+
+@pytest.mark.parametrize("name", list(SMALL_PROGRAMS))
+def test_program_rows_train_in_both_libraries(name):
+    """Each whole-program row runs its step in ember and PyTorch, and the loss goes down."""
+    import ember
+
+    feature = NEEDS.get(name)
+    if feature and not (hasattr(ember.nn, feature) or hasattr(ember.nn.functional, feature)):
+        pytest.skip(f"needs ember.nn {feature} (issue 10)")
+    libs = [Framework("ember", ember)]
+    if HAS_TORCH:
+        import torch
+
+        libs.append(Framework("torch", torch))
+    for lib in libs:
+        step = SMALL_PROGRAMS[name].framework(lib, np.dtype(np.float32))
+        losses = [float(step()) for _ in range(3)]
+        assert all(math.isfinite(v) for v in losses), (lib.name, losses)
+        assert losses[-1] < losses[0], (lib.name, losses)
 
 
 def test_measure_tells_a_slow_step_from_a_fast_one():

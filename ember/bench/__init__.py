@@ -29,7 +29,9 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ember bench", description="Time ember against raw NumPy and PyTorch.")
-    p.add_argument("--quick", action="store_true", help="a short run (well under a minute)")
+    p.add_argument("--quick", action="store_true",
+                   help="a short run (well under a minute); without --rows it leaves out the "
+                        "whole-program rows, whose steps take seconds")
     p.add_argument("--rows", nargs="+", metavar="PATTERN",
                    help="rows to run: names, globs (matmul/*) or prefixes (mlp), comma- or "
                         "space-separated (default: all; see --list)")
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.list:
         for row in rows.ROWS:
-            print(f"{row.name:20} {row.label}")
+            print(f"{row.name:20} {row.label}{'  (not in --quick)' if row.program else ''}")
         return 0
     problem = _check_args(args)
     if problem:
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     patterns = [p for arg in args.rows or [] for p in arg.split(",") if p]
     try:
-        selected = rows.select(patterns)
+        selected = rows.select(patterns, skip_programs=args.quick)
     except ValueError as e:
         print(f"ember {e}", file=sys.stderr)
         return 2

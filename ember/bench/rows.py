@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
+from .programs import DCGAN, GPT, ExamplesCNN, LSTMLanguageModel, Program, ResNet18
 from .workloads import (
     MLP,
     Binary,
@@ -59,6 +60,11 @@ class Row:
     published_s: float | None = None  # the seed's figure (float64, Go, another machine)
 
     @property
+    def program(self) -> bool:
+        """A whole program's training step: seconds a step, so left out of --quick runs."""
+        return isinstance(self.workload, Program)
+
+    @property
     def unit(self) -> str:
         return "samples/s" if self.batch else "s"
 
@@ -105,15 +111,24 @@ ROWS: tuple[Row, ...] = (
     Row("overhead/fwd", "1-element add, autograd on: forward", Overhead(backward=False),
         Target("numpy", "extra", 1.5e-6)),
     Row("overhead/fwd_bwd", "1-element add, autograd on: fwd+bwd", Overhead(backward=True)),
+    Row("examples_cnn/b64", "pytorch/examples MNIST net train step, batch 64", ExamplesCNN(64),
+        _BEAT_TORCH),
+    Row("resnet/b32", "ResNet-18 (CIFAR) train step, batch 32", ResNet18(32), _BEAT_TORCH),
+    Row("gpt/b16", "GPT 4×4×128, context 64, train step, batch 16", GPT(16), _BEAT_TORCH),
+    Row("lstm_lm/b20", "2-layer LSTM LM 256, seq 35, vocab 10k, train step, batch 20",
+        LSTMLanguageModel(20), _BEAT_TORCH),
+    Row("dcgan/b32", "DCGAN iteration (D and G) 32×32, 32 channels, batch 32", DCGAN(32),
+        _BEAT_TORCH),
 )
 
 NAMES = tuple(row.name for row in ROWS)
 
 
-def select(patterns: list[str] | None) -> list[Row]:
-    """Rows matching any pattern: an exact name, a glob (matmul/*), or a prefix (mlp)."""
+def select(patterns: list[str] | None, skip_programs: bool = False) -> list[Row]:
+    """Rows matching any pattern: an exact name, a glob (matmul/*), or a prefix (mlp). No
+    pattern: every row, but the whole programs when skip_programs (--quick)."""
     if not patterns:
-        return list(ROWS)
+        return [row for row in ROWS if not (skip_programs and row.program)]
     unknown = [p for p in patterns if not any(_matches(row.name, p) for row in ROWS)]
     if unknown:
         raise ValueError(f"bench: no row matches {', '.join(map(repr, unknown))}; "

@@ -33,7 +33,7 @@ def run_row(row: Row, frameworks: dict[str, Framework], dtype: np.dtype,
     result = RowResult(row)
     steps, outputs = {}, {}
     for lib in LIBS:
-        if lib != "numpy" and lib not in frameworks:
+        if lib != "numpy" and lib not in frameworks or lib == "numpy" and not row.workload.numpy:
             continue
         try:
             if lib == "numpy":

@@ -45,6 +45,8 @@ class Framework:
 
 
 class Workload:
+    """A row's computation. `numpy` is None for workloads with no hand-written NumPy floor."""
+
     def framework(self, lib: Framework, dtype: np.dtype) -> Step:
         raise NotImplementedError
 
