@@ -1,205 +1,333 @@
 """ember.save / ember.load: checkpoints as safetensors files, readable by PyTorch, free of code.
 
-File format. A standard safetensors file: every tensor in the saved object is one safetensors
-tensor; the rest of the object (nesting of dicts, lists and tuples; numbers, strings, None) is one
-JSON string in the header's ``__metadata__`` under the key "ember"::
+File format. A standard safetensors file: every tensor, NumPy array and NumPy scalar in the saved
+object is one safetensors tensor; the rest of the object (nesting of dicts, lists and tuples;
+numbers, strings, None) is one JSON string in the header's ``__metadata__`` under the key
+"ember"::
 
-    {"version": 1, "tree": <node>}
+    {"version": 1, "tree": <node>, "sha256": {"<tensor name>": "<hex digest>", ...}}
 
-    node := null | true | false | <int> | <finite float> | <string>      (stands for itself)
-          | {"tensor": "<tensor name>"}
-          | {"dict": [[<string or int key>, node], ...]}
-          | {"list": [node, ...]} | {"tuple": [node, ...]}
-          | {"float": "nan" | "inf" | "-inf"}
-
-Tensor names are the dotted path of keys and indices leading to the tensor ("model.fc1.weight",
-"optimizer.state.0.exp_avg"), so a flat state dict {"0.weight": t, ...} is stored under exactly its
-own keys: `safetensors.torch.load_file` gives PyTorch a state dict its `load_state_dict` accepts.
-Paths can collide (key "a.b" next to key "a" holding key "b"); a colliding name gets a "#<n>"
-suffix. Loading never parses names: the tree says which tensor goes where.
+The tree is described in ember/_checkpoint_tree.py. "sha256" holds the SHA-256 of each tensor's
+bytes as stored; `load` checks them, so a file damaged after it was written (flipped bits, a bad
+copy) is reported, naming the tensor, instead of loading wrong weights. Files written by other
+tools have no checksums and load all the same.
 
 What comes back: dicts (OrderedDict and other dict subclasses included) as plain dicts in the saved
 order, with str and int keys as saved (optimizer state keyed by parameter index stays keyed by
 ints); lists as lists; tuples (named tuples included) as tuples; bool, int, float, str and None as
-themselves; tensors as new contiguous ember Tensors with the saved dtype, shape and values and
-requires_grad=False. A tensor that appears twice in the object comes back as two independent
-tensors. A file without ember metadata (written by `safetensors.torch.save_file`, say) loads as a
-flat {name: Tensor} dict, sorted by name.
+themselves; NumPy arrays and scalars as NumPy arrays and scalars; tensors as new contiguous ember
+Tensors with the saved dtype, shape and values, as leaves with the saved requires_grad, and
+nn.Parameters as Parameters (as torch.load gives them). A tensor that appears twice in the object
+comes back as two independent tensors (PyTorch would keep them one). A file without ember metadata
+(written by `safetensors.torch.save_file`, say) loads as a flat {name: Tensor} dict, sorted by
+name.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
 import json
-import math
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
 
 import numpy as np
 from safetensors import SafetensorError, safe_open
+from safetensors.numpy import load as load_bytes
+from safetensors.numpy import save as save_bytes
 from safetensors.numpy import save_file
 
-from ember._atomic import atomic_path
-from ember.tensor import Tensor
+from . import _checkpoint_tree
+from ._atomic import atomic_path
+from .tensor import Tensor
 
-__all__ = ["CheckpointError", "load", "save"]
+__all__ = [
+    "CheckpointError",
+    "add_safe_globals",
+    "clear_safe_globals",
+    "get_safe_globals",
+    "load",
+    "safe_globals",
+    "save",
+]
 
 _FORMAT_VERSION = 1
 _TREE_KEY = "ember"
 # safetensors dtype codes of the dtypes ember has (safetensors also knows BF16, U16, F8_*, ...)
 _EMBER_DTYPE_CODES = {"F16", "F32", "F64", "U8", "I8", "I16", "I32", "I64", "BOOL"}
-_SCALAR_TYPES = (type(None), bool, int, float, str)
 
 
 class CheckpointError(RuntimeError):
     """ember.load cannot read the file: not safetensors, truncated, corrupt, or unsupported."""
 
 
-def save(obj: Any, f: str | os.PathLike) -> None:
-    """Save a tensor, state dict or checkpoint to the file ``f`` in safetensors format.
+def save(obj: Any, f: str | os.PathLike | IO[bytes], pickle_module: Any = None,
+         pickle_protocol: int = 2, _use_new_zipfile_serialization: bool = True) -> None:
+    """Save a tensor, state dict or checkpoint to ``f`` in safetensors format, as torch.save.
 
-    ``obj`` may nest dicts (str or int keys), lists and tuples of Tensors, bool, int, float, str and
-    None. The write is atomic: if it fails or the process dies midway, the previous file at ``f``
-    is left intact.
+    ``obj`` may nest dicts (str or int keys), lists and tuples of Tensors, NumPy arrays and
+    scalars, bool, int, float, str and None. ``f`` is a path or a binary file object opened for
+    writing (the bytes go at its current position). A write to a path is atomic: if it fails or
+    the process dies midway, the previous file at ``f`` is left intact. ``pickle_module``,
+    ``pickle_protocol`` and ``_use_new_zipfile_serialization`` are accepted for PyTorch
+    compatibility: nothing is pickled.
+
+    Raises TypeError for an object it cannot store (an nn.Module or an optimizer itself: save its
+    ``state_dict()``), and AttributeError when ``f`` is neither a path nor writable.
     """
-    path = _as_path(f, "ember.save")
     arrays: dict[str, np.ndarray] = {}
-    tree = _encode(obj, (), arrays, set())
+    tree = _checkpoint_tree.encode(obj, arrays)
+    doc = {"version": _FORMAT_VERSION, "tree": tree,
+           "sha256": {name: _sha256(array) for name, array in arrays.items()}}
     metadata = {
         "format": "pt",  # tensors are row-major PyTorch layout; Hugging Face loaders require it
-        _TREE_KEY: json.dumps(
-            {"version": _FORMAT_VERSION, "tree": tree}, allow_nan=False, separators=(",", ":")
-        ),
+        _TREE_KEY: json.dumps(doc, allow_nan=False, separators=(",", ":")),
     }
-    with atomic_path(path) as tmp:
-        save_file(arrays, tmp, metadata=metadata)
+    if _is_path(f):
+        with atomic_path(f) as tmp:
+            save_file(arrays, tmp, metadata=metadata)
+        return
+    _check_binary(f, "ember.save", "write", "wb")
+    f.write(save_bytes(arrays, metadata=metadata))
 
 
-def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool = True) -> Any:
+def load(f: str | os.PathLike | IO[bytes], map_location: Any = None, pickle_module: Any = None,
+         *, weights_only: bool | None = None, mmap: bool | None = None,
+         **pickle_load_args: Any) -> Any:
     """Load what ``ember.save`` saved to ``f``, or any safetensors file, without running any code.
 
-    ``map_location`` may be None or "cpu" (ember tensors live on the CPU). ``weights_only`` is
-    accepted for PyTorch compatibility; the file format can hold nothing but tensors and plain
-    data, so loading is always as safe as PyTorch's ``weights_only=True``.
+    ``f`` is a path or a binary file object; a file object is read from its current position to
+    the end of the saved object (so several objects saved one after another read back in turn).
+    ``map_location`` may be None, "cpu", ``ember.device("cpu")``, a dict mapping saved locations
+    to "cpu", or a function ``(tensor, "cpu") -> tensor or None``, as in torch.load; ember tensors
+    live on the CPU, so any other device is a RuntimeError. ``weights_only``, ``mmap``,
+    ``pickle_module`` and pickle's arguments are accepted for PyTorch compatibility: the file
+    format holds nothing but tensors and plain data, so loading is always as safe as PyTorch's
+    ``weights_only=True``.
 
     Raises CheckpointError naming the file when it is not a safetensors file, is truncated or
-    corrupt, or holds a dtype ember does not have.
+    corrupt (a tensor whose bytes fail their SHA-256 checksum included), or holds a dtype ember
+    does not have.
     """
-    path = _as_path(f, "ember.load")
-    if map_location is not None and str(map_location) != "cpu":
-        raise ValueError(
-            f"ember.load: map_location={map_location!r} is not supported; ember tensors live on "
-            "the CPU, so pass None or 'cpu'"
-        )
-    _check_header(path)
-    try:
-        with safe_open(path, framework="np") as st:
-            metadata = st.metadata() or {}
-            arrays = {name: st.get_tensor(name) for name in st.keys()}
-    except SafetensorError as e:
-        raise CheckpointError(f"cannot load {path!r}: not a valid safetensors file ({e})") from None
-    tensors = {name: Tensor(array) for name, array in arrays.items()}
+    place = _placement(map_location)
+    where, header, arrays = _read_file(f)
+
+    def to_tensor(array: np.ndarray, requires_grad: bool, parameter: bool) -> Tensor:
+        if parameter:
+            from .nn.parameter import Parameter
+
+            return place(Parameter(array, requires_grad=requires_grad))
+        return place(Tensor(array, requires_grad=requires_grad))
+
+    metadata = header.get("__metadata__") or {}
     if _TREE_KEY not in metadata:
-        return tensors
+        return {name: to_tensor(arrays[name], False, False) for name in sorted(arrays)}
     try:
-        return _decode_tree(metadata[_TREE_KEY], tensors)
+        doc = json.loads(metadata[_TREE_KEY])
+        if type(doc) is not dict or "tree" not in doc:
+            raise ValueError("no tree")
+        if doc.get("version") != _FORMAT_VERSION:
+            raise ValueError(f"format version {doc.get('version')!r}; this ember reads version "
+                             f"{_FORMAT_VERSION}")
+        _verify_checksums(doc.get("sha256"), arrays, where)
+        return _checkpoint_tree.decode(doc["tree"], arrays, to_tensor)
     except (ValueError, RecursionError) as e:  # json errors are ValueErrors
-        raise CheckpointError(f"cannot load {path!r}: ember metadata is corrupt ({e})") from None
+        raise CheckpointError(f"cannot load {where}: ember metadata is corrupt ({e})") from None
 
 
-def _as_path(f: Any, fn: str) -> str:
-    if isinstance(f, (str, os.PathLike)) and isinstance(os.fspath(f), str):
-        return os.fspath(f)
-    raise TypeError(f"{fn}: f must be a file path (str or os.PathLike), not {type(f).__name__}")
-
-
-# ---- save: object -> (JSON tree, named arrays) -------------------------------------------------
-
-
-def _encode(obj: Any, path: tuple, arrays: dict[str, np.ndarray], active: set[int]) -> Any:
-    kind = type(obj)
-    if kind is float and not math.isfinite(obj):
-        return {"float": repr(obj)}  # "nan", "inf", "-inf": JSON has no literal for these
-    if kind in _SCALAR_TYPES:  # exact types: a subclass (IntEnum, np.float64) would not come back
-        return obj
-    if isinstance(obj, Tensor):
-        name = _unique_name(path, arrays)
-        # safetensors writes the raw buffer, so a transposed or sliced view must be made contiguous
-        # (copying only then; np.ascontiguousarray would also turn 0-d arrays into 1-d ones)
-        arrays[name] = np.asarray(obj._data, order="C")
-        return {"tensor": name}
-    if not isinstance(obj, (dict, list, tuple)):
-        raise TypeError(
-            f"ember.save: cannot store object of type {kind.__name__} at {_where(path)}"
-            f"{_hint(obj)}; a checkpoint holds Tensors, bool, int, float, str, None, and dicts, "
-            "lists and tuples of them"
-        )
-    if id(obj) in active:
-        raise ValueError(f"ember.save: the object contains itself at {_where(path)}")
-    active.add(id(obj))
-    if isinstance(obj, dict):
-        items = []
-        for key, value in obj.items():
-            if type(key) not in (str, int):
-                raise TypeError(
-                    f"ember.save: dict keys must be str or int, found key {key!r} of type "
-                    f"{type(key).__name__} at {_where(path)}"
-                )
-            items.append([key, _encode(value, (*path, key), arrays, active)])
-        node = {"dict": items}
+def _read_file(f: str | os.PathLike | IO[bytes]) -> tuple[str, dict, dict[str, np.ndarray]]:
+    """The file's name for messages, its checked header, and its arrays."""
+    if _is_path(f):
+        where = repr(os.fspath(f))
+        with open(f, "rb") as file:
+            header, _ = _read_header(file.read, where, os.fstat(file.fileno()).st_size)
     else:
-        tag = "list" if isinstance(obj, list) else "tuple"
-        node = {tag: [_encode(v, (*path, i), arrays, active) for i, v in enumerate(obj)]}
-    active.discard(id(obj))
-    return node
+        _check_binary(f, "ember.load", "read", "rb")
+        where = _describe_file_object(f)
+        header, blob = _read_stream(f, where)
+    try:
+        if not _is_path(f):
+            return where, header, load_bytes(blob)
+        with safe_open(f, framework="np") as st:
+            return where, header, {name: st.get_tensor(name) for name in st.keys()}
+    except SafetensorError as e:
+        raise CheckpointError(f"cannot load {where}: not a valid safetensors file ({e})") from None
 
 
-def _unique_name(path: tuple, taken: dict[str, np.ndarray]) -> str:
-    base = ".".join(map(str, path)) if path else "tensor"
-    name, n = base, 0
-    while name in taken or name == "__metadata__":  # "__metadata__" is the header's own key
-        n += 1
-        name = f"{base}#{n}"
-    return name
+# ---- PyTorch's allow-list of classes for weights_only loading -----------------------------------
+
+_safe_globals: dict = {}  # used as an ordered set
 
 
-def _where(path: tuple) -> str:
-    return repr(".".join(map(str, path))) if path else "the top level"
+def add_safe_globals(safe_globals: list) -> None:
+    """torch.serialization.add_safe_globals. Accepted and remembered; it changes nothing, because
+    ember.load never unpickles, so no class needs allowing."""
+    if not isinstance(safe_globals, (list, tuple, set)):
+        raise TypeError(f"add_safe_globals: expected a list, got {type(safe_globals).__name__}")
+    _safe_globals.update(dict.fromkeys(safe_globals))
 
 
-def _hint(obj: Any) -> str:
-    if isinstance(obj, np.ndarray):
-        return " (wrap NumPy arrays with ember.from_numpy)"
-    if isinstance(obj, np.generic):
-        return " (convert NumPy scalars to Python numbers with .item())"
-    return ""
+def get_safe_globals() -> list:
+    """torch.serialization.get_safe_globals: what add_safe_globals was given."""
+    return list(_safe_globals)
 
 
-# ---- load: header checks, then JSON tree -> object ---------------------------------------------
+def clear_safe_globals() -> None:
+    """torch.serialization.clear_safe_globals."""
+    _safe_globals.clear()
 
 
-def _check_header(path: str) -> None:
-    """Diagnose files safetensors would reject with a vague message (or read wrongly)."""
-    with open(path, "rb") as file:
-        size = os.fstat(file.fileno()).st_size
-        head = file.read(9)
-        if size < 8:
-            problem = "file is empty" if size == 0 else f"file is only {size} bytes long"
-            raise CheckpointError(f"cannot load {path!r}: {problem}, not a safetensors file")
-        if size > 8 and head[8:9] != b"{":
-            raise CheckpointError(f"cannot load {path!r}: {_describe_foreign(head)}")
-        header_len = int.from_bytes(head[:8], "little")
-        if header_len > size - 8:
+class safe_globals(contextlib.ContextDecorator):  # noqa: N801 - PyTorch's name
+    """torch.serialization.safe_globals: add_safe_globals for the duration of a ``with`` block."""
+
+    def __init__(self, safe_globals: list) -> None:
+        self.safe_globals = safe_globals
+
+    def __enter__(self) -> None:
+        self._before = dict(_safe_globals)
+        add_safe_globals(self.safe_globals)
+
+    def __exit__(self, *exc: object) -> None:
+        _safe_globals.clear()
+        _safe_globals.update(self._before)
+
+
+# ---- files and file objects ---------------------------------------------------------------------
+
+
+def _is_path(f: Any) -> bool:
+    return isinstance(f, (str, os.PathLike)) and isinstance(os.fspath(f), str)
+
+
+def _check_binary(f: Any, fn: str, method: str, mode: str) -> None:
+    if not callable(getattr(f, method, None)):
+        raise AttributeError(
+            f"{fn}: expected f to be a file path (str or os.PathLike) or a binary file object "
+            f"with a '{method}' method, got {type(f).__name__}"
+        )
+    if isinstance(f, io.TextIOBase):
+        raise TypeError(f"{fn}: the file object is open in text mode; open it in binary mode "
+                        f"('{mode}')")
+
+
+def _describe_file_object(f: Any) -> str:
+    name = getattr(f, "name", None)
+    return repr(name) if isinstance(name, str) else f"the {type(f).__name__} object"
+
+
+def _placement(map_location: Any) -> Callable[[Tensor], Tensor]:
+    """What to do with each loaded tensor, from torch.load's map_location."""
+    if callable(map_location) and not isinstance(map_location, type):
+        def place(t: Tensor) -> Tensor:
+            moved = map_location(t, "cpu")
+            return t if moved is None else moved
+
+        return place
+    target = map_location.get("cpu", "cpu") if isinstance(map_location, dict) else map_location
+    if target is not None and str(target) != "cpu":
+        raise RuntimeError(
+            f"ember.load: map_location={map_location!r} asks for a device ember does not have; "
+            "ember runs on the CPU only, so pass map_location='cpu' or leave it out"
+        )
+    return lambda t: t
+
+
+def _sha256(array: np.ndarray) -> str:
+    """The digest of the array's bytes as safetensors stores them (C order, little-endian)."""
+    stored = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False))
+    return hashlib.sha256(stored.reshape(-1).view(np.uint8)).hexdigest()
+
+
+def _verify_checksums(sums: Any, arrays: dict[str, np.ndarray], where: str) -> None:
+    if sums is None:  # written before ember stored checksums
+        return
+    if type(sums) is not dict or set(sums) != set(arrays):
+        raise ValueError("its SHA-256 checksums do not list the file's tensors")
+    for name, array in arrays.items():
+        if _sha256(array) != sums[name]:
             raise CheckpointError(
-                f"cannot load {path!r}: file is truncated (its JSON header should be "
-                f"{header_len} bytes, file has {size - 8} after the length prefix)"
+                f"cannot load {where}: tensor {name!r} is damaged: its bytes do not match the "
+                "SHA-256 checksum saved with them (the file changed after it was written: a "
+                "failing disk or a bad copy?)"
             )
-        file.seek(8)
-        try:
-            header = json.loads(file.read(header_len))
-        except (ValueError, RecursionError) as e:
-            raise CheckpointError(f"cannot load {path!r}: JSON header is corrupt ({e})") from None
+
+
+# ---- header checks: diagnose what safetensors would reject vaguely (or read wrongly) ------------
+
+_MAX_HEADER_LEN = 100_000_000  # safetensors refuses larger headers
+
+
+def _read_stream(f: IO[bytes], where: str) -> tuple[dict, bytes]:
+    """The header and the bytes of one safetensors file, read from `f`'s current position up to
+    the file's end (not beyond: another object may follow)."""
+    consumed: list[bytes] = []
+
+    def read(n: int) -> bytes:
+        consumed.append(f.read(n))
+        return consumed[-1]
+
+    header, data_len = _read_header(read, where, None)
+    data = read(data_len)
+    if len(data) < data_len:
+        raise CheckpointError(f"cannot load {where}: file is truncated (header says {data_len} "
+                              f"bytes of tensor data, file has {len(data)})")
+    return header, b"".join(consumed)
+
+
+def _read_header(read: Callable[[int], bytes], where: str, size: int | None) -> tuple[dict, int]:
+    """Read the length prefix and the JSON header with `read`; check the header's entries and, when
+    the file's `size` is known, that the tensor data it describes is all there and no more.
+
+    Returns the header and the length of the tensor data."""
+    head = read(9)
+    if len(head) < 8:
+        problem = "file is empty" if not head else f"file is only {len(head)} bytes long"
+        raise CheckpointError(f"cannot load {where}: {problem}, not a safetensors file")
+    if len(head) > 8 and head[8:9] != b"{":
+        raise CheckpointError(f"cannot load {where}: {_describe_foreign(head)}")
+    header_len = int.from_bytes(head[:8], "little")
+    if size is not None and header_len > size - 8:
+        raise CheckpointError(
+            f"cannot load {where}: file is truncated (its JSON header should be {header_len} "
+            f"bytes, file has {size - 8} after the length prefix)"
+        )
+    if header_len > _MAX_HEADER_LEN:
+        raise CheckpointError(f"cannot load {where}: not a safetensors file (its header length, "
+                              f"{header_len} bytes, is implausible)")
+    rest = read(header_len - 1) if len(head) > 8 else b""
+    got = len(head) - 8 + len(rest)
+    if got < header_len:
+        raise CheckpointError(
+            f"cannot load {where}: file is truncated (its JSON header should be {header_len} "
+            f"bytes, file has {got} after the length prefix)"
+        )
+    try:
+        header = json.loads(head[8:] + rest)
+    except (ValueError, RecursionError) as e:
+        raise CheckpointError(f"cannot load {where}: JSON header is corrupt ({e})") from None
+    data_len = _data_length(header, where)
+    if size is not None:
+        actual = size - 8 - header_len
+        if actual < data_len:
+            raise CheckpointError(
+                f"cannot load {where}: file is truncated (header says {data_len} bytes of tensor "
+                f"data, file has {actual})"
+            )
+        if actual > data_len:
+            raise CheckpointError(
+                f"cannot load {where}: file has {actual - data_len} unexpected bytes after the "
+                f"{data_len} bytes of tensor data the header describes"
+            )
+    return header, data_len
+
+
+def _data_length(header: Any, where: str) -> int:
+    """The bytes of tensor data the header describes; CheckpointError for a malformed entry or a
+    dtype ember does not have."""
     if type(header) is not dict:
-        raise CheckpointError(f"cannot load {path!r}: JSON header is not an object")
+        raise CheckpointError(f"cannot load {where}: JSON header is not an object")
     data_len = 0
     for name, info in header.items():
         if name == "__metadata__":
@@ -209,24 +337,14 @@ def _check_header(path: str) -> None:
             data_len = max(data_len, int(end))
         except (TypeError, KeyError, ValueError):
             raise CheckpointError(
-                f"cannot load {path!r}: JSON header entry of tensor {name!r} is malformed"
+                f"cannot load {where}: JSON header entry of tensor {name!r} is malformed"
             ) from None
         if code not in _EMBER_DTYPE_CODES:
             raise CheckpointError(
-                f"cannot load {path!r}: tensor {name!r} has dtype {code}, which ember does not "
+                f"cannot load {where}: tensor {name!r} has dtype {code}, which ember does not "
                 f"support (supported: {', '.join(sorted(_EMBER_DTYPE_CODES))})"
             )
-    actual = size - 8 - header_len
-    if actual < data_len:
-        raise CheckpointError(
-            f"cannot load {path!r}: file is truncated (header says {data_len} bytes of tensor "
-            f"data, file has {actual})"
-        )
-    if actual > data_len:
-        raise CheckpointError(
-            f"cannot load {path!r}: file has {actual - data_len} unexpected bytes after the "
-            f"{data_len} bytes of tensor data the header describes"
-        )
+    return data_len
 
 
 def _describe_foreign(head: bytes) -> str:
@@ -240,48 +358,3 @@ def _describe_foreign(head: bytes) -> str:
         f"this is {kind}, not a safetensors file; ember never unpickles. In PyTorch, convert it "
         "with safetensors.torch.save_file(torch.load(old_path), new_path)"
     )
-
-
-def _decode_tree(text: str, tensors: dict[str, Tensor]) -> Any:
-    doc = json.loads(text)
-    if type(doc) is not dict or "tree" not in doc:
-        raise ValueError("no tree")
-    if doc.get("version") != _FORMAT_VERSION:
-        raise ValueError(
-            f"format version {doc.get('version')!r}; this ember reads version {_FORMAT_VERSION}"
-        )
-    unused = dict(tensors)
-    obj = _decode(doc["tree"], unused)
-    if unused:
-        raise ValueError(f"tensors {sorted(unused)} are in the file but not in the tree")
-    return obj
-
-
-def _decode(node: Any, unused: dict[str, Tensor]) -> Any:
-    if type(node) in _SCALAR_TYPES:
-        return node
-    if type(node) is not dict or len(node) != 1:
-        raise ValueError(f"unexpected node {_excerpt(node)}")
-    ((tag, value),) = node.items()
-    if tag == "tensor" and type(value) is str:
-        if value not in unused:
-            raise ValueError(f"tensor {value!r} is missing or used twice")
-        return unused.pop(value)
-    if tag == "float" and value in ("nan", "inf", "-inf"):
-        return float(value)
-    if tag in ("list", "tuple") and type(value) is list:
-        items = [_decode(item, unused) for item in value]
-        return items if tag == "list" else tuple(items)
-    if tag == "dict" and type(value) is list:
-        out = {}
-        for entry in value:
-            if type(entry) is not list or len(entry) != 2 or type(entry[0]) not in (str, int):
-                raise ValueError(f"malformed dict entry {_excerpt(entry)}")
-            out[entry[0]] = _decode(entry[1], unused)
-        return out
-    raise ValueError(f"unexpected node {_excerpt(node)}")
-
-
-def _excerpt(node: Any) -> str:
-    text = json.dumps(node)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -3,6 +3,8 @@ bad files and bad objects. Atomicity (SIGKILL mid-save) is in test_serialization
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import math
 import os
@@ -141,13 +143,32 @@ def test_containers_come_back_as_plain_dicts_lists_and_tuples(tmp_path):
 
 
 def test_loaded_tensors_are_fresh_writable_leaves(tmp_path):
-    w = ember.ones(2, 3, requires_grad=True)
+    w = ember.ones(2, 3)
     path = tmp_path / "w.safetensors"
     ember.save({"w": w}, path)
     first = ember.load(path)["w"]
     assert not first.requires_grad and first.grad_fn is None
-    first.data += 1  # optimizers update .data in place
+    first += 1  # optimizers update tensors in place
     assert_same(ember.load(path)["w"], ember.ones(2, 3))
+
+
+def test_requires_grad_and_parameters_come_back_as_in_pytorch(tmp_path, torch):
+    def make(lib):
+        base = lib.ones(2)
+        return {"plain": base.clone(), "grad": lib.ones(2, requires_grad=True),
+                "nonleaf": lib.ones(2, requires_grad=True) * 2,
+                "param": lib.nn.Parameter(base.clone()),
+                "frozen": lib.nn.Parameter(base.clone(), requires_grad=False)}
+
+    torch_path = tmp_path / "t.pt"
+    torch.save(make(torch), torch_path)
+    want = torch.load(torch_path)
+    got = round_trip(make(ember), tmp_path)
+    for name, value in want.items():
+        assert type(got[name]).__name__ == type(value).__name__, name
+        assert got[name].requires_grad == value.requires_grad, name
+        assert got[name].is_leaf and value.is_leaf, name
+        np.testing.assert_array_equal(got[name].detach().numpy(), value.detach().numpy())
 
 
 # ---- file layout: the tensor names PyTorch sees ---------------------------------------------
@@ -191,23 +212,145 @@ def test_foreign_safetensors_file_loads_as_flat_dict(tmp_path):
 # ---- load arguments ---------------------------------------------------------------------------
 
 
-def test_load_accepts_cpu_map_location_and_weights_only(tmp_path):
+def test_load_accepts_pytorchs_arguments(tmp_path):
     path = tmp_path / "x.safetensors"
     ember.save({"x": ember.tensor([1, 2])}, path)
-    for kwargs in ({"map_location": "cpu"}, {"map_location": None}, {"weights_only": False}):
+    for kwargs in ({"map_location": "cpu"}, {"map_location": None}, {"weights_only": False},
+                   {"weights_only": True, "mmap": True}, {"map_location": ember.device("cpu")},
+                   {"map_location": {"cuda:0": "cpu"}}, {"encoding": "latin1"},
+                   {"map_location": lambda storage, location: storage}):
         assert_same(ember.load(str(path), **kwargs), {"x": ember.tensor([1, 2])})
-    with pytest.raises(ValueError, match="map_location='cuda'"):
-        ember.load(path, map_location="cuda")
 
 
-def test_file_objects_are_rejected(tmp_path):
-    with open(tmp_path / "x", "wb") as f, pytest.raises(TypeError, match="file path"):
-        ember.save({}, f)
+def test_map_location_function_gets_each_tensor_and_cpu(tmp_path):
+    path = tmp_path / "x.safetensors"
+    ember.save({"a": ember.tensor([1.0]), "b": [ember.tensor([2.0])]}, path)
+    seen = []
+    loaded = ember.load(path, map_location=lambda t, loc: seen.append((t.tolist(), loc)) or t * 10)
+    assert sorted(seen) == [([1.0], "cpu"), ([2.0], "cpu")]
+    assert loaded["a"].tolist() == [10.0] and loaded["b"][0].tolist() == [20.0]
+
+
+@pytest.mark.parametrize("location", ["cuda", "cuda:0", "mps", {"cpu": "cuda:1"}])
+def test_other_devices_are_a_runtime_error_as_in_pytorch(tmp_path, torch, location):
+    path = tmp_path / "x.safetensors"
+    ember.save({"x": ember.tensor([1, 2])}, path)
+    with pytest.raises(RuntimeError, match="ember runs on the CPU only"):
+        ember.load(path, map_location=location)
+    torch_path = tmp_path / "x.pt"
+    torch.save({"x": torch.tensor([1, 2])}, torch_path)
+    if not torch.cuda.is_available() and "mps" not in str(location):
+        with pytest.raises(RuntimeError):
+            torch.load(torch_path, map_location=location)
 
 
 def test_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         ember.load(tmp_path / "nope.safetensors")
+
+
+# ---- file objects ---------------------------------------------------------------------------------
+
+
+def test_bytesio_holds_a_safetensors_file(tmp_path):
+    ckpt = training_checkpoint()
+    buffer = io.BytesIO()
+    ember.save(ckpt, buffer)
+    (tmp_path / "c.safetensors").write_bytes(buffer.getvalue())
+    assert_same(ember.load(tmp_path / "c.safetensors"), ckpt)  # the same format as for a path
+    buffer.seek(0)
+    assert_same(ember.load(buffer), ckpt)
+
+
+def test_open_binary_files_work_both_ways(tmp_path):
+    obj = {"w": ember.arange(6.0).reshape(2, 3), "note": "x"}
+    with open(tmp_path / "w.safetensors", "wb") as f:
+        ember.save(obj, f)
+    with open(tmp_path / "w.safetensors", "rb") as f:
+        assert_same(ember.load(f), obj)
+    assert_same(ember.load(tmp_path / "w.safetensors"), obj)
+
+
+def test_objects_saved_one_after_another_load_in_turn(tmp_path):
+    buffer = io.BytesIO(b"prefix")
+    buffer.seek(0, io.SEEK_END)
+    ember.save({"a": ember.tensor([1.0])}, buffer)
+    ember.save([ember.tensor(2), "b"], buffer)
+    buffer.seek(len(b"prefix"))
+    assert_same(ember.load(buffer), {"a": ember.tensor([1.0])})
+    assert_same(ember.load(buffer), [ember.tensor(2), "b"])
+    assert buffer.read() == b""
+
+
+def test_damaged_streams_are_reported(tmp_path):
+    buffer = io.BytesIO()
+    ember.save({"w": ember.ones(100)}, buffer)
+    cases = ((buffer.getvalue()[:-10], "truncated \\(header says 400 bytes .* file has 390\\)"),
+             (b"", "file is empty"), (pickle.dumps(list(range(9))), "Python pickle"))
+    for data, message in cases:
+        with pytest.raises(CheckpointError, match=f"cannot load the BytesIO object: .*{message}"):
+            ember.load(io.BytesIO(data))
+
+
+def test_bad_file_objects_fail_as_in_pytorch(tmp_path, torch):
+    for lib in (torch, ember):
+        with open(tmp_path / "text", "w") as f, pytest.raises(TypeError):
+            lib.save({"x": lib.ones(1)}, f)
+        with pytest.raises(AttributeError):
+            lib.save({"x": lib.ones(1)}, 3)
+        with pytest.raises(AttributeError):
+            lib.load(3)
+    with open(tmp_path / "text", "w") as f, pytest.raises(TypeError, match="binary mode"):
+        ember.save({}, f)
+
+
+# ---- what an object may hold --------------------------------------------------------------------
+
+
+def test_numpy_arrays_and_scalars_come_back_as_numpy(tmp_path, torch):
+    obj = {"images": np.arange(12, dtype=np.uint8).reshape(3, 4),
+           "mask": np.array([True, False]), "strided": np.arange(10.0)[::3],
+           "scalar": np.float64(0.25), "count": np.int64(7), "empty": np.zeros((0, 2))}
+    got = round_trip(obj, tmp_path)
+    torch_path = tmp_path / "t.pt"
+    torch.save(obj, torch_path)
+    want = torch.load(torch_path, weights_only=False)  # PyTorch needs to unpickle NumPy
+    for name, value in want.items():
+        assert type(got[name]) is type(value), name
+        assert got[name].dtype == value.dtype and np.shape(got[name]) == np.shape(value), name
+        np.testing.assert_array_equal(got[name], value)
+    got["images"][0, 0] = 99  # a writable array of its own
+
+
+def test_nested_plain_data_comes_back_as_torch_load_gives_it(tmp_path, torch):
+    def make(lib):
+        return {"epoch": 3, "losses": [0.5, 0.25], "best": (0.125, "epoch-2"), "done": False,
+                "note": None, 0: {"nested": [lib.arange(3), (lib.ones(2, 2), True)]}}
+
+    torch_path = tmp_path / "t.pt"
+    torch.save(make(torch), torch_path)
+    want = torch.load(torch_path)
+    got = round_trip(make(ember), tmp_path)
+
+    def compare(g, w, where):
+        if isinstance(w, torch.Tensor):
+            assert isinstance(g, ember.Tensor), where
+            np.testing.assert_array_equal(g.numpy(), w.numpy())
+            assert str(g.dtype) == str(w.dtype).replace("torch", "ember"), where
+            return
+        assert type(g) is type(w), where
+        if isinstance(w, dict):
+            assert list(g) == list(w), where
+            for k in w:
+                compare(g[k], w[k], f"{where}[{k!r}]")
+        elif isinstance(w, (list, tuple)):
+            assert len(g) == len(w), where
+            for i, (gi, wi) in enumerate(zip(g, w)):
+                compare(gi, wi, f"{where}[{i}]")
+        else:
+            assert g == w, where
+
+    compare(got, want, "obj")
 
 
 # ---- bad objects --------------------------------------------------------------------------------
@@ -218,8 +361,9 @@ def test_missing_file_raises_file_not_found(tmp_path):
     [
         ({"optimizer": {"state": {0: {1, 2}}}}, "type set at 'optimizer.state.0'"),
         ([1, object()], "type object at '1'"),
-        ({"w": np.ones(2)}, "type ndarray at 'w' \\(wrap NumPy arrays with ember.from_numpy\\)"),
-        ({"acc": np.float64(0.5)}, "type float64 at 'acc' \\(convert NumPy scalars"),
+        ({"w": np.ones(2, dtype=np.uint32)}, "NumPy array of dtype uint32 at 'w'"),
+        ({"w": np.array(["a"], dtype=object)}, "NumPy array of dtype object at 'w'"),
+        ({"acc": np.uint64(5)}, "NumPy scalar of dtype uint64 at 'acc'"),
         ({"m": {(1, 2): 3}}, "dict keys must be str or int, found key \\(1, 2\\) .* at 'm'"),
         ({1.5: 3}, "found key 1.5 of type float at the top level"),
     ],
@@ -231,11 +375,51 @@ def test_save_rejects_what_it_cannot_store(tmp_path, obj, message):
     assert os.listdir(tmp_path) == []
 
 
+def test_saving_a_module_or_optimizer_asks_for_its_state_dict(tmp_path):
+    model = ember.nn.Linear(2, 2)
+    optimizer = ember.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = ember.optim.lr_scheduler.StepLR(optimizer, 1)
+    for obj, what, where in ((model, "an nn.Module \\(Linear\\)", "the top level"),
+                             ({"opt": optimizer}, "an optimizer \\(SGD\\)", "'opt'"),
+                             ([scheduler], "an LR scheduler \\(StepLR\\)", "'0'")):
+        with pytest.raises(TypeError, match=f"found {what} at {where}; .*save its state_dict"):
+            ember.save(obj, tmp_path / "m.safetensors")
+        with pytest.raises(TypeError, match="state_dict"):
+            ember.save(obj, io.BytesIO())
+    assert os.listdir(tmp_path) == []
+
+
 def test_save_rejects_self_containing_objects(tmp_path):
     loop = {"a": []}
     loop["a"].append(loop)
     with pytest.raises(ValueError, match="contains itself at 'a.0'"):
         ember.save(loop, tmp_path / "x.safetensors")
+
+
+# ---- PyTorch's safe globals ---------------------------------------------------------------------
+
+
+def test_safe_globals_are_accepted_as_pytorch_accepts_them(torch):
+    import torch.serialization as ts
+
+    import ember.serialization as es
+
+    class Custom:
+        pass
+
+    for lib in (ts, es):
+        lib.clear_safe_globals()
+        own = set(lib.get_safe_globals())  # PyTorch lists some of its own classes
+        lib.add_safe_globals([Custom, (np.dtype, "numpy.dtype"), Custom])
+        with lib.safe_globals([np.ndarray]):
+            inside = set(lib.get_safe_globals()) - own
+        outside = set(lib.get_safe_globals()) - own
+        with pytest.raises(TypeError):
+            lib.add_safe_globals(Custom)  # a list is needed
+        lib.clear_safe_globals()
+        assert inside == {Custom, (np.dtype, "numpy.dtype"), np.ndarray}
+        assert outside == {Custom, (np.dtype, "numpy.dtype")}
+        assert set(lib.get_safe_globals()) == own
 
 
 # ---- bad files --------------------------------------------------------------------------------
@@ -312,6 +496,55 @@ def test_load_explains_every_bad_file(tmp_path):
         # no chained safetensors/json traceback
         assert info.value.__context__ is None or info.value.__suppress_context__, label
     assert not (tmp_path / "pwned").exists()  # nothing was ever unpickled
+
+
+# ---- checksums --------------------------------------------------------------------------------
+
+
+def header_of(data: bytes) -> dict:
+    return json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])
+
+
+def test_each_tensor_carries_the_sha256_of_its_bytes(tmp_path):
+    path = tmp_path / "c.safetensors"
+    ember.save(training_checkpoint(), path)
+    sums = json.loads(header_of(path.read_bytes())["__metadata__"]["ember"])["sha256"]
+    arrays = load_file(path)
+    assert set(sums) == set(arrays)
+    for name, array in arrays.items():
+        assert sums[name] == hashlib.sha256(array.tobytes()).hexdigest(), name
+
+
+def flip_bit(data: bytes, tensor: str, byte: int) -> bytes:
+    header_len = int.from_bytes(data[:8], "little")
+    begin = header_of(data)[tensor]["data_offsets"][0]
+    at = 8 + header_len + begin + byte
+    return data[:at] + bytes([data[at] ^ 0x10]) + data[at + 1 :]
+
+
+def test_a_flipped_bit_is_reported_naming_the_tensor(tmp_path):
+    path = tmp_path / "c.safetensors"
+    ember.save(training_checkpoint(), path)
+    path.write_bytes(flip_bit(path.read_bytes(), "model.2.weight", 5))
+    with pytest.raises(CheckpointError, match="tensor 'model.2.weight' is damaged: .*SHA-256"):
+        ember.load(path)
+    with pytest.raises(CheckpointError, match="'model.2.weight' is damaged"):
+        ember.load(io.BytesIO(path.read_bytes()))
+
+
+def test_files_without_checksums_still_load(tmp_path):
+    path = tmp_path / "old.safetensors"
+    tree = {"version": 1, "tree": {"dict": [["w", {"tensor": "w"}], ["n", 3]]}}
+    save_file({"w": np.arange(3, dtype=np.float32)}, path, metadata={"ember": json.dumps(tree)})
+    assert_same(ember.load(path), {"w": ember.tensor([0.0, 1.0, 2.0]), "n": 3})
+
+
+def test_checksums_that_do_not_match_the_tensors_are_corrupt_metadata(tmp_path):
+    tree = {"version": 1, "tree": {"tensor": "w"}, "sha256": {"v": "0" * 64}}
+    path = tmp_path / "bad.safetensors"
+    save_file({"w": np.ones(2, np.float32)}, path, metadata={"ember": json.dumps(tree)})
+    with pytest.raises(CheckpointError, match="metadata is corrupt .*checksums"):
+        ember.load(path)
 
 
 # ---- PyTorch interop ----------------------------------------------------------------------------
