@@ -51,7 +51,8 @@ def read_idx(
             return _read(f, path, gzipped, ndim, kind, None if dtype is None else np.dtype(dtype))
     except EOFError:
         raise DatasetError(
-            f"{path} is truncated: its gzip stream ends early; {_REDOWNLOAD}"
+            f"{path} is truncated: the file is {path.stat().st_size} bytes, a gzip stream that "
+            f"ends early, inside its IDX header; {_REDOWNLOAD}"
         ) from None
     except (gzip.BadGzipFile, zlib.error) as e:
         raise DatasetError(f"{path} is not a valid gzip file ({e}); {_REDOWNLOAD}") from None
@@ -100,7 +101,13 @@ def _read(
             f"than a {file_size}-byte gzip file can hold; {_REDOWNLOAD}"
         )
     raw = np.empty(nbytes, dtype=np.uint8)
-    got = _read_into(f, memoryview(raw))
+    got, cut = _read_into(f, memoryview(raw))
+    if cut:
+        raise DatasetError(
+            f"{path} is truncated: the file is {file_size} bytes, a gzip stream that ends early, "
+            f"after {got} of the {nbytes} bytes its header announces for "
+            f"{_describe(shape, kind)}; {_REDOWNLOAD}"
+        )
     if got < nbytes:
         raise DatasetError(truncated.format(got))
     if f.read(1):
@@ -113,19 +120,20 @@ def _read(
     return out if file_dtype.itemsize == 1 else out.astype(file_dtype.newbyteorder("="))
 
 
-def _read_into(f, view: memoryview) -> int:
-    """Fill `view` from `f`, looping because gzip and raw streams may return short reads; a gzip
-    stream that ends early counts as the end of the data."""
+def _read_into(f, view: memoryview) -> tuple[int, bool]:
+    """Fill `view` from `f`: how many bytes there were, and whether the data ended because a gzip
+    stream was cut short. Reading piece by piece (read1) keeps the count of what came before."""
     total = 0
     while total < len(view):
         try:
-            n = f.readinto(view[total:])
+            piece = f.read1(len(view) - total)
         except EOFError:
+            return total, True
+        if not piece:
             break
-        if not n:
-            break
-        total += n
-    return total
+        view[total : total + len(piece)] = piece
+        total += len(piece)
+    return total, False
 
 
 def _describe(shape: tuple[int, ...], kind: str) -> str:

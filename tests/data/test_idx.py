@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 
 import numpy as np
 import pytest
@@ -54,17 +55,30 @@ def test_truncated_data(tmp_path, idx_bytes, images, gz):
     assert "delete it and download again" in message
 
 
-def test_truncated_gzip_stream(tmp_path, idx_bytes, images):
+def test_truncated_gzip_stream_reports_its_size_and_what_it_still_holds(tmp_path, idx_bytes):
+    images = np.tile(np.arange(28, dtype=np.uint8), (300, 28, 1))  # compresses well: 235 kB
     compressed = gzip.compress(idx_bytes(images))
     path = tmp_path / "cut.gz"
     path.write_bytes(compressed[: len(compressed) // 2])
-    assert "is truncated" in _error(path, 3, "images")
+    available = len(zlib.decompressobj(31).decompress(path.read_bytes())) - 16
+    assert 0 < available < images.size
+    message = _error(path, 3, "images")
+    assert (f"is truncated: the file is {len(compressed) // 2} bytes, a gzip stream that ends "
+            f"early, after {available} of the {images.size} bytes its header announces for 300 "
+            "images of 28x28") in message
 
 
 def test_gzip_missing_its_trailer(tmp_path, idx_bytes, images):
     path = tmp_path / "notrailer.gz"
     path.write_bytes(gzip.compress(idx_bytes(images))[:-8])
-    assert "is truncated: its gzip stream ends early" in _error(path, 3, "images")
+    message = _error(path, 3, "images")
+    assert "is truncated: the file is" in message and "a gzip stream that ends early" in message
+
+
+def test_gzip_cut_inside_the_header(tmp_path, idx_bytes, images):
+    path = tmp_path / "cut.gz"
+    path.write_bytes(gzip.compress(idx_bytes(images), compresslevel=0)[:20])
+    assert "ends early, inside its IDX header" in _error(path, 3, "images")
 
 
 def test_not_gzip(tmp_path, idx_bytes, images):
