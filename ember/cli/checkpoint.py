@@ -13,6 +13,8 @@ A checkpoint is a dict::
     rng               "global": ember.get_rng_state() (dropout); "loader": the shuffle
                       generator's state at the start of that epoch
     history           one dict of metrics per completed epoch (the rows of metrics.csv)
+    data_root         the data root the dataset was found in (a str; missing in older
+                      checkpoints): evaluate, plot and --resume look there first
 """
 
 from __future__ import annotations
@@ -81,3 +83,8 @@ def one_line(error: BaseException | str, limit: int = 300) -> str:
     """An error message squeezed onto one line (state-dict errors span several)."""
     text = re.sub(r"\s+", " ", str(error)).strip()
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def plural(n: int, noun: str) -> str:
+    """"1 epoch", "3 epochs"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

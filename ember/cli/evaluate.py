@@ -14,8 +14,8 @@ from ..autograd import no_grad
 from ..data import DataLoader
 from ..nn import functional as F
 from .argtypes import add_threads_argument, positive_int
-from .checkpoint import load_checkpoint, restore_model
-from .data import DATASETS, load_split
+from .checkpoint import load_checkpoint, plural, restore_model
+from .data import DATASETS, data_root, load_split
 from .progress import progress_bar
 
 __all__ = ["Evaluation", "add_parser", "confusion_matrix", "evaluate_model"]
@@ -78,7 +78,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("checkpoint", help="a checkpoint.safetensors written by `ember train`")
     p.add_argument("--dataset", choices=sorted(DATASETS),
                    help="the test set to score on (default: the one the model was trained on)")
-    p.add_argument("--data-root", metavar="DIR", help="where to look for the dataset files")
+    p.add_argument("--data-root", metavar="DIR", help="where to look for the dataset files "
+                   "first (default: where the run found them)")
     add_threads_argument(p)
     p.add_argument("--limit", type=positive_int, metavar="N",
                    help="score the first N test images only")
@@ -93,8 +94,12 @@ def run(args: argparse.Namespace) -> int:
     config = ckpt["config"]
     model = restore_model(ckpt, args.checkpoint)
     dataset = args.dataset or config.dataset
+    # Where the run found its data is worth trying only for the same dataset: a folder holding
+    # MNIST's files under their standard names would pass for Fashion-MNIST's.
+    saved_root = ckpt.get("data_root") if dataset == config.dataset else None
     test = load_split(dataset, train=False, mean=config.mean, std=config.std,
-                      root=args.data_root, limit=args.limit, download=not args.no_download)
+                      root=data_root(args.data_root, saved_root), limit=args.limit,
+                      download=not args.no_download)
     loader = DataLoader(test.dataset, batch_size=args.batch_size)
     result = evaluate_model(model, loader)
     assert result is not None  # nothing stops an evaluation that has no stop condition
@@ -102,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     counts = confusion_matrix(result.targets, result.predictions, len(names))
     correct, n = int(np.trace(counts)), len(result.targets)
     note = "" if dataset == config.dataset else f" (the model was trained on {config.dataset})"
-    print(f"{config.model} trained {ckpt['epoch']} epoch(s) on {config.dataset}; "
+    print(f"{config.model} trained {plural(ckpt['epoch'], 'epoch')} on {config.dataset}; "
           f"{n} {dataset} test images{note}")
     print(f"test accuracy: {result.accuracy:.2%} ({correct}/{n}), loss {result.loss:.4f}")
     print("accuracy per class:")

@@ -1,4 +1,5 @@
-"""The `ember` command (console script, and `python -m ember`): train, evaluate, predict, bench.
+"""The `ember` command (console script, and `python -m ember`): train, evaluate, predict, plot,
+bench.
 
 Exit status: 0 on success; 1 for bad input (a missing or corrupt dataset, checkpoint or image,
 conflicting flags), reported as one line ``ember: error: ...`` on stderr; 2 for usage errors
@@ -15,9 +16,10 @@ import sys
 
 from ..data import DatasetError
 from ..serialization import CheckpointError
-from . import evaluate, predict, train
+from . import evaluate, plot, predict, train
 from .checkpoint import one_line
 from .errors import CLIError
+from .progress import fresh_line
 
 __all__ = ["build_parser", "main"]
 
@@ -34,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_parser(commands)
     evaluate.add_parser(commands)
     predict.add_parser(commands)
+    plot.add_parser(commands)
     # Only listed here: main() hands `ember bench ...` to ember.bench before parsing.
     commands.add_parser("bench", help="time ember against NumPy and PyTorch (see ember bench -h)",
                         add_help=False)
@@ -65,7 +68,8 @@ def _run(argv: list[str]) -> int:
     try:
         with _blas_threads(getattr(args, "threads", None)):
             return args.run(args)
-    except KeyboardInterrupt:  # a second Ctrl-C, or one outside the training loop
+    except KeyboardInterrupt:  # Ctrl-C outside the training loop (which reports its own)
+        fresh_line()
         print("ember: interrupted", file=sys.stderr)
         return 130
     except (CLIError, DatasetError, CheckpointError) as e:

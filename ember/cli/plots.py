@@ -9,6 +9,7 @@ mistakes.png          the test images the model got wrong with the highest confi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,21 +24,28 @@ PLOT_NAMES = ("curves.png", "confusion_matrix.png", "predictions.png", "mistakes
 
 
 def save_plots(out: Path, history: list[dict[str, Any]], evaluation: Evaluation,
-               images: np.ndarray, class_names: tuple[str, ...]) -> list[Path]:
-    """Draw every plot into `out`; `images` are the uint8 test images `evaluation` scored."""
-    figures = [
-        _curves(history),
-        _confusion(confusion_matrix(evaluation.targets, evaluation.predictions,
-                                    len(class_names)), class_names),
-        _image_grid(images, evaluation, np.arange(min(36, len(images))), class_names,
-                    "Test images: predicted (true)", show_confidence=False),
-        _image_grid(images, evaluation, _confident_mistakes(evaluation, 24), class_names,
-                    "Most confident mistakes: predicted (true), confidence", show_confidence=True),
-    ]
-    paths = [out / name for name in PLOT_NAMES]
-    for fig, path in zip(figures, paths):
+               images: np.ndarray, class_names: tuple[str, ...],
+               names: Sequence[str] = PLOT_NAMES) -> list[Path]:
+    """Draw the plots `names` (all by default) into `out`; `images` are the uint8 test images
+    `evaluation` scored."""
+    draw = {
+        "curves.png": lambda: _curves(history),
+        "confusion_matrix.png": lambda: _confusion(
+            confusion_matrix(evaluation.targets, evaluation.predictions, len(class_names)),
+            class_names),
+        "predictions.png": lambda: _image_grid(
+            images, evaluation, np.arange(min(36, len(images))), class_names,
+            "Test images: predicted (true)", show_confidence=False),
+        "mistakes.png": lambda: _image_grid(
+            images, evaluation, _confident_mistakes(evaluation, 24), class_names,
+            "Most confident mistakes: predicted (true), confidence", show_confidence=True),
+    }
+    paths = []
+    for name in names:
+        path = out / name
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=100)
+            draw[name]().savefig(tmp, dpi=100)
+        paths.append(path)
     return paths
 
 

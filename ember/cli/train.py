@@ -2,7 +2,8 @@
 
 A run lives in its --out directory: checkpoint.safetensors (the last epoch, or where Ctrl-C
 stopped it), metrics.csv, the plots and example.png. An existing checkpoint is never replaced by
-accident: a new run into the same directory needs --overwrite, and --resume continues it.
+accident: a new run into the same directory needs --overwrite, and --resume continues it; --resume
+of a finished run reports its result and writes any of its files that are missing.
 """
 
 from __future__ import annotations
@@ -12,9 +13,6 @@ import shlex
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from .._atomic import atomic_path
 from ..data import DataLoader
 from ..models import MODELS, build_model
 from ..optim import SGD, Adam, AdamW, Optimizer
@@ -22,13 +20,15 @@ from ..optim.lr_scheduler import CosineAnnealingLR, LRScheduler, OneCycleLR
 from ..random import Generator, manual_seed
 from . import distributed
 from .argtypes import add_threads_argument, non_negative_float, positive_float, positive_int
-from .checkpoint import CHECKPOINT_NAME, load_checkpoint, restore_model
+from .checkpoint import CHECKPOINT_NAME, load_checkpoint, plural, restore_model
 from .config import OPTIMIZERS, SCHEDULERS, TrainConfig, resolve_config
-from .data import DATASETS, Split, load_split
+from .data import DATASETS, Split, data_root, load_split
 from .errors import CLIError
 from .evaluate import EVAL_BATCH_SIZE
 from .interrupt import StopRequest
-from .plots import PLOT_NAMES, save_plots
+from .plot import EXAMPLE_NAME, write_run_files
+from .plots import PLOT_NAMES
+from .progress import fresh_line
 from .trainer import Trainer
 
 __all__ = ["add_parser", "build_optimizer", "build_scheduler"]
@@ -120,37 +120,57 @@ def run(args: argparse.Namespace) -> int:
                            "or choose another --out")
         config = resolve_config(args, None)
         if args.overwrite:  # the old run's metrics and plots would mislead until replaced
-            for name in ("metrics.csv", "example.png", *PLOT_NAMES):
+            for name in ("metrics.csv", EXAMPLE_NAME, *PLOT_NAMES):
                 (out / name).unlink(missing_ok=True)
 
-    load = {"mean": config.mean, "std": config.std, "root": args.data_root,
-            "download": not args.no_download}
+    load = {"mean": config.mean, "std": config.std, "download": not args.no_download,
+            "root": data_root(args.data_root, None if ckpt is None else ckpt.get("data_root"))}
     train = load_split(config.dataset, True, limit=config.limit_train, **load)
     test = load_split(config.dataset, False, limit=config.limit_test, **load)
     show_progress = False if args.no_progress else None  # None: on a terminal only
     trainer = _build_trainer(config, train, test, out, ckpt, show_progress, world)
     if trainer.done:
-        print(f"{checkpoint_path} has completed all {config.epochs} epochs; nothing to train. "
-              "Pass --overwrite to train anew.")
-        return 0
+        print(f"{checkpoint_path} has completed all {config.epochs} epochs; nothing to train "
+              "(pass --overwrite to train anew)")
+        return _report(trainer, test, args.no_plots) if trainer.writes_files else 0
     p = trainer.position
     start = f", resuming at epoch {p.epoch + 1} batch {p.batch}" if ckpt is not None else ""
     print(f"training {config.describe()} ({len(train.targets)} training and "
-          f"{len(test.targets)} test images), {config.epochs} epochs, {config.optimizer} "
-          f"lr {config.lr:g}, batch {config.batch_size}, seed {config.seed}{start}", flush=True)
+          f"{len(test.targets)} test images), {plural(config.epochs, 'epoch')}, "
+          f"{config.optimizer} lr {config.lr:g}, batch {config.batch_size}, seed {config.seed}"
+          f"{start}", flush=True)
 
-    with StopRequest() as stop:
-        finished = trainer.fit(stop)
+    try:
+        with StopRequest() as stop:
+            finished = trainer.fit(stop)
+    except KeyboardInterrupt:  # a second Ctrl-C: stop at once; the checkpoint on disk is whole
+        if trainer.saved is None:
+            return _interrupted("again, before this run saved a checkpoint; run the same "
+                                "command again to start it over")
+        return _interrupted(f"again; {checkpoint_path} is intact and holds the run as it was "
+                            f"{_where(trainer)}; resume with: {_resume_command(out)}")
     if not finished:
-        p, batches = trainer.position, len(trainer.train_loader)
-        where = (f"in epoch {p.epoch + 1} after batch {p.batch}/{batches}" if p.batch
-                 else f"after epoch {p.epoch}")
-        print(f"ember: interrupted {where}; saved {checkpoint_path}; resume with: "
-              f"ember train --out {shlex.quote(str(out))} --resume", file=sys.stderr)
-        return stop.exit_code
-    if trainer.writes_files:
-        _report(trainer, test, args.no_plots)
-    return 0
+        return _interrupted(f"{_where(trainer)}; saved {checkpoint_path}; resume with: "
+                            f"{_resume_command(out)}", stop.exit_code)
+    return _report(trainer, test, args.no_plots) if trainer.writes_files else 0
+
+
+def _interrupted(message: str, exit_code: int = 130) -> int:
+    fresh_line()
+    print(f"ember: interrupted {message}", file=sys.stderr)
+    return exit_code
+
+
+def _where(trainer: Trainer) -> str:
+    """Where the run stood when its checkpoint on disk was saved."""
+    epoch, batch = trainer.saved
+    if batch:
+        return f"in epoch {epoch + 1} after batch {batch}/{len(trainer.train_loader)}"
+    return f"after epoch {epoch}"
+
+
+def _resume_command(out: Path) -> str:
+    return f"ember train --out {shlex.quote(str(out))} --resume"
 
 
 def _build_trainer(config: TrainConfig, train: Split, test: Split, out: Path,
@@ -169,38 +189,34 @@ def _build_trainer(config: TrainConfig, train: Split, test: Split, out: Path,
     scheduler = build_scheduler(config, optimizer, len(train_loader))
     parts = (config, model, optimizer, scheduler, train_loader, test_loader, shuffle, out,
              show_progress)
-    trainer = Trainer(*parts) if world is None else distributed.DistributedTrainer(world, *parts)
+    trainer = (Trainer(*parts, data_root=train.root) if world is None
+               else distributed.DistributedTrainer(world, *parts, data_root=train.root))
     if ckpt is not None:
         trainer.load_state_dict(ckpt)
     return trainer
 
 
-def _report(trainer: Trainer, test: Split, no_plots: bool) -> None:
+def _report(trainer: Trainer, test: Split, no_plots: bool) -> int:
+    """Print the result and where the run's files are, writing the plots and example.png: all of
+    them after training, the missing ones for a run that finished earlier."""
     out, final = trainer.out, trainer.position.history[-1]
     seconds = sum(row["seconds"] for row in trainer.position.history)
-    print(f"test accuracy: {final['test_acc']:.2%} after {final['epoch']} epochs "
+    print(f"test accuracy: {final['test_acc']:.2%} after {plural(final['epoch'], 'epoch')} "
           f"({seconds:.1f} s of training)")
     print(f"checkpoint: {trainer.checkpoint_path}")
-    print(f"metrics:    {out / 'metrics.csv'}")
-    if not no_plots and trainer.last_evaluation is not None:
-        names = DATASETS[trainer.config.dataset].class_names
-        paths = save_plots(out, trainer.position.history, trainer.last_evaluation,
-                           test.images, names)
-        print(f"plots:      {', '.join(str(path) for path in paths)}")
-    example = _save_example(out, test)
+    print(f"metrics:    {out / 'metrics.csv'}", flush=True)
+    try:
+        write_run_files(out, trainer.config, trainer.position.history, test, trainer.model,
+                        trainer.last_evaluation, only_missing=trainer.last_evaluation is None,
+                        plots=not no_plots)
+    except KeyboardInterrupt:
+        return _interrupted("while writing the plots; the run itself is complete and saved; "
+                            f"draw them with: ember plot {shlex.quote(str(out))}")
+    if not no_plots:
+        print(f"plots:      {', '.join(str(out / name) for name in PLOT_NAMES)}")
     subject = ("a digit drawn in a paint program" if trainer.config.dataset == "mnist"
                else "a photo of a garment on a plain background")
     print(f"predict the class of an image (PNG or JPEG, e.g. {subject}):")
     print(f"  ember predict {shlex.quote(str(trainer.checkpoint_path))} "
-          f"{shlex.quote(str(example))}")
-
-
-def _save_example(out: Path, test: Split) -> Path:
-    """The first test image, enlarged and drawn dark on light as a user's picture would be."""
-    from PIL import Image
-
-    path = out / "example.png"
-    picture = Image.fromarray(np.ascontiguousarray(255 - test.images[0]))
-    with atomic_path(path) as tmp:
-        picture.resize((112, 112), Image.Resampling.NEAREST).save(tmp)
-    return path
+          f"{shlex.quote(str(out / EXAMPLE_NAME))}")
+    return 0

@@ -63,6 +63,7 @@ class Trainer:
         shuffle_generator: Generator,
         out: Path,
         show_progress: bool | None = None,
+        data_root: Path | None = None,
     ) -> None:
         self.config = config
         self.model = model
@@ -73,11 +74,13 @@ class Trainer:
         self.shuffle_generator = shuffle_generator
         self.out = out
         self.show_progress = show_progress
+        self.data_root = data_root  # where the dataset was found, so that evaluate finds it too
         self.criterion = nn.CrossEntropyLoss()
         self.position = Position()
         self.epoch_start_shuffle_state = shuffle_generator.get_state()
         self.pending_rng_state: Tensor | None = None  # set by resume, applied before next step
         self.last_evaluation: Evaluation | None = None
+        self.saved: tuple[int, int] | None = None  # (epoch, batch) of the checkpoint on disk
 
     @property
     def checkpoint_path(self) -> Path:
@@ -107,6 +110,7 @@ class Trainer:
                 "loader": self.epoch_start_shuffle_state,
             },
             "history": p.history,
+            "data_root": None if self.data_root is None else str(self.data_root),
         }
 
     def load_state_dict(self, ckpt: dict[str, Any]) -> None:
@@ -134,12 +138,13 @@ class Trainer:
             raise CLIError(f"{self.checkpoint_path}: it stopped at batch {position.batch}, but "
                            f"an epoch has {len(self.train_loader)}; the file is damaged")
         self.position = position
+        self.saved = (position.epoch, position.batch)
 
     def save(self) -> None:
-        if not self.writes_files:
-            return
-        self.out.mkdir(parents=True, exist_ok=True)
-        save(self.state_dict(), self.checkpoint_path)
+        if self.writes_files:
+            self.out.mkdir(parents=True, exist_ok=True)
+            save(self.state_dict(), self.checkpoint_path)
+        self.saved = (self.position.epoch, self.position.batch)  # every rank: rank 0 wrote it
 
     # ---- training ---------------------------------------------------------------------------
     def fit(self, stop: StopRequest) -> bool:

@@ -24,7 +24,7 @@ import numpy as np
 from ..tensor import Tensor
 from .dataset import Dataset, SampleBatch, index_array
 from .download import download_url
-from .idx import DatasetError, read_idx
+from .idx import DatasetError, DatasetNotFoundError, read_idx
 from .transforms import batchable
 
 __all__ = ["MNIST", "FashionMNIST"]
@@ -78,7 +78,7 @@ class MNIST(Dataset):
             self.download()
             files = self._find(split)
         if files is None:
-            raise DatasetError(self._not_found_message(split))
+            raise DatasetNotFoundError(self._not_found_message(split), self.search_dirs())
         images_path, labels_path = files
         images = read_idx(images_path, 3, "images", np.uint8)
         labels = read_idx(labels_path, 1, "labels", np.uint8)
@@ -174,12 +174,13 @@ class MNIST(Dataset):
     def _not_found_message(self, split: str) -> str:
         cls = type(self).__name__
         places = ", ".join(str(d) for d in self.search_dirs())
-        how = f"pass download=True, or set EMBER_DATA to a folder holding {self.name}/"
-        if self.debian_package:
-            how += f", or apt-get install {self.debian_package}"
+        files = ", ".join(name for name, _ in self.resources)
+        apt = f", or apt-get install {self.debian_package}" if self.debian_package else ""
         return (
-            f"{cls}: found no {split}-images-idx3-ubyte[.gz] and {split}-labels-idx1-ubyte[.gz] "
-            f"in any of {places}; to get them, {how}"
+            f"{cls}: its {split} files are not on this machine; pass download=True, or put the "
+            f"four files ({files}) in DIR/{self.name}/ and set EMBER_DATA=DIR or pass "
+            f"root=DIR{apt} (looked for {split}-images-idx3-ubyte[.gz] and "
+            f"{split}-labels-idx1-ubyte[.gz] in {places})"
         )
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .idx import DatasetError
 
-__all__ = ["download_url", "md5sum"]
+__all__ = ["DownloadError", "download_url", "md5sum"]
 
 _CHUNK = 1 << 20
 
@@ -74,9 +74,17 @@ def download_url(
             if not resumed:
                 break  # the mirror serves bad bytes; a resumed file may just have stale ones
         # Next mirror: its copy of the file is the same, so a partial file from this one resumes.
-    raise DatasetError(
-        f"could not download {dest.name} into {dest.parent}: " + _summary(failures)
-        + ". Without internet, put the files in DIR/<dataset>/ and set EMBER_DATA=DIR")
+    raise DownloadError(
+        f"could not download {dest.name} (no internet?); copy it into {dest.parent} yourself "
+        f"(tried: {_summary(failures)})", _summary(failures))
+
+
+class DownloadError(DatasetError):
+    """No mirror delivered the file; `failures` says what each one answered."""
+
+    def __init__(self, message: str, failures: str) -> None:
+        super().__init__(message)
+        self.failures = failures
 
 
 def _summary(failures: list[str]) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DatasetError", "read_idx"]
+__all__ = ["DatasetError", "DatasetNotFoundError", "read_idx"]
 
 # IDX type byte -> big-endian NumPy dtype.
 _IDX_TYPES = {
@@ -33,6 +33,15 @@ _MAX_DEFLATE_RATIO = 1032
 
 class DatasetError(RuntimeError):
     """A dataset file is missing, damaged or could not be downloaded."""
+
+
+class DatasetNotFoundError(DatasetError):
+    """A dataset's files are in none of the places searched (`searched`), and were not to be
+    downloaded."""
+
+    def __init__(self, message: str, searched: list[Path]) -> None:
+        super().__init__(message)
+        self.searched = searched
 
 
 def read_idx(

@@ -12,7 +12,9 @@ import pytest
 from cli_helpers import FASHION_DIR, Result
 from cli_recipes import RECIPES
 
+import ember.data.datasets as datasets
 from ember.cli.main import main
+from ember.data import MNIST
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +35,18 @@ def _one_blas_thread():
 def mnist_env(data_root, monkeypatch) -> Path:
     monkeypatch.setenv("EMBER_DATA", str(data_root))
     return data_root
+
+
+@pytest.fixture
+def no_mnist_anywhere(tmp_path, monkeypatch) -> Path:
+    """Every place MNIST could be found is empty; downloads go to a port nobody listens on.
+    Returns the folder EMBER_DATA points to."""
+    monkeypatch.setenv("EMBER_DATA", str(tmp_path / "empty"))
+    monkeypatch.setattr(datasets, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(datasets, "SYSTEM_DIR", tmp_path / "system")
+    monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])
+    monkeypatch.setattr(MNIST, "download_retries", 1)
+    return tmp_path / "empty"
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ import pytest
 from cli_helpers import assert_one_line_error
 
 import ember
-import ember.data.datasets as datasets
-from ember.data import MNIST
 
 QUICK = ["--model", "mlp", "--epochs", "1", "--limit-train", "256", "--limit-test", "100",
          "--no-plots", "--no-progress"]
@@ -23,16 +21,6 @@ def run_dir(cli, tmp_path):
     out = tmp_path / "run"
     assert cli("train", *QUICK, "--out", out).code == 0
     return out
-
-
-@pytest.fixture
-def no_mnist_anywhere(tmp_path, monkeypatch):
-    """Every place MNIST could be found is empty; downloads go to a port nobody listens on."""
-    monkeypatch.setenv("EMBER_DATA", str(tmp_path / "empty"))
-    monkeypatch.setattr(datasets, "CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setattr(datasets, "SYSTEM_DIR", tmp_path / "system")
-    monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])
-    monkeypatch.setattr(MNIST, "download_retries", 1)
 
 
 @pytest.mark.parametrize(
@@ -59,15 +47,30 @@ def test_no_command_prints_help_and_exits_2(cli):
     assert result.code == 2 and "train" in result.err and "predict" in result.err
 
 
-def test_missing_dataset_without_download(cli, no_mnist_anywhere, tmp_path):
+HOW_TO_GET_MNIST = (
+    "put its four files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+    "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) in DIR/mnist/ and pass --data-root "
+    "DIR (or set EMBER_DATA=DIR)"
+)
+
+
+def test_missing_dataset_without_download_says_first_what_to_do(cli, no_mnist_anywhere,
+                                                                 tmp_path):
     result = cli("train", *QUICK, "--out", tmp_path / "run", "--no-download")
-    assert_one_line_error(result, "MNIST", "train-images-idx3-ubyte", "EMBER_DATA")
+    assert_one_line_error(result, "EMBER_DATA", str(tmp_path / "cache" / "mnist"))
+    assert result.err.startswith(f"ember: error: MNIST is not on this machine: {HOW_TO_GET_MNIST}"
+                                 ", or drop --no-download to download it (looked in: ")
+    assert "download=True" not in result.err
     assert not (tmp_path / "run").exists()
 
 
-def test_missing_dataset_whose_download_fails(cli, no_mnist_anywhere, tmp_path):
+def test_missing_dataset_whose_download_fails_says_first_what_to_do(cli, no_mnist_anywhere,
+                                                                    tmp_path):
     result = cli("train", *QUICK, "--out", tmp_path / "run")
-    assert_one_line_error(result, "could not download", "http://127.0.0.1:9/")
+    assert_one_line_error(result, "http://127.0.0.1:9/train-images-idx3-ubyte.gz")
+    assert result.err.startswith(
+        f"ember: error: could not download MNIST (no internet?): {HOW_TO_GET_MNIST} (tried: ")
+    assert "download=True" not in result.err and "<dataset>" not in result.err
 
 
 def test_corrupt_idx_file(cli, data_root, tmp_path):

@@ -13,6 +13,7 @@ import pytest
 
 import ember
 from ember.data import MNIST, DatasetError, FashionMNIST
+from ember.data.idx import DatasetNotFoundError
 from ember.data import datasets as datasets_module
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -122,8 +123,14 @@ def test_not_found_lists_every_place_and_how_to_get_the_data(places, cls):
                    places["env"] / name, places["cache"] / name, places["system"] / name):
         assert str(folder) in message
     assert "t10k-images-idx3-ubyte" in message
-    assert "download=True" in message and "EMBER_DATA" in message
+    # what to do comes first: the four files and where they go
+    assert message.startswith(
+        f"{cls.__name__}: its t10k files are not on this machine; pass download=True, or put the "
+        "four files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+        f"t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) in DIR/{name}/ and set "
+        "EMBER_DATA=DIR or pass root=DIR")
     assert ("apt-get install dataset-fashion-mnist" in message) == (cls is FashionMNIST)
+    assert isinstance(info.value, DatasetNotFoundError) and folder in info.value.searched
 
 
 def test_truncated_file_names_itself(places, make_split):

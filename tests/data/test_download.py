@@ -39,7 +39,9 @@ def test_gives_up_after_retries(http_server, tmp_path):
     with pytest.raises(DatasetError, match="HTTP 503") as info:
         _download([http_server.url("/f")], tmp_path / "f", retries=2)
     assert len(http_server.requests) == 2
-    assert "could not download f" in str(info.value)
+    assert str(info.value).startswith(
+        f"could not download f (no internet?); copy it into {tmp_path} yourself (tried: ")
+    assert info.value.failures == f"{http_server.url('/f')}: HTTP 503 Service Unavailable (2 tries)"
     assert not (tmp_path / "f").exists()
 
 
