@@ -1,32 +1,56 @@
 # The two commands of the README: `make train` (the digit recognizer) and `make test`.
-# Each creates .venv and installs what it needs on first use; both are idempotent.
+# Each creates .venv and installs what it needs on first use, one line per step (pip's own output
+# goes to .venv/install.log, and is shown only if it fails). Both can run again: a second
+# `make train` finishes an interrupted run, or reports the finished one without training again.
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-stamp
+LOG    := $(VENV)/install.log
+RUN    := runs/mnist-cnn
+# What `ember train` needs, and then what the tests need besides (pytest, ruff, ...).
+CLI_STAMP := $(VENV)/.installed-cli
+DEV_STAMP := $(VENV)/.installed-dev
 # Real MNIST lies beside the repo on the project's machines; elsewhere `ember train` downloads it.
 EMBER_DATA ?= $(wildcard $(abspath ../shared/data))
 export EMBER_DATA
 
 .PHONY: train test lint bench venv
 
-venv: $(STAMP)
+venv: $(DEV_STAMP)
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+$(PY):
+	@echo "make: creating the virtual environment $(VENV) with $$(python3 --version)"
+	@python3 -m venv $(VENV)
 
-train: $(STAMP)
-	$(VENV)/bin/ember train --dataset mnist --model cnn --epochs 3 --out runs/mnist-cnn
+$(CLI_STAMP): pyproject.toml | $(PY)
+	@echo "make: installing ember, NumPy, safetensors, tqdm, matplotlib and Pillow into $(VENV)" \
+	  "(a minute or two; log: $(LOG))"
+	@$(PY) -m pip install --quiet -e '.[cli]' >>$(LOG) 2>&1 || { tail -n 25 $(LOG); exit 1; }
+	@touch $@
+
+$(DEV_STAMP): $(CLI_STAMP)
+	@echo "make: installing the test tools (pytest, pytest-xdist, hypothesis, ruff) into $(VENV)"
+	@$(PY) -m pip install --quiet -e '.[dev]' >>$(LOG) 2>&1 || { tail -n 25 $(LOG); exit 1; }
+	@touch $@
+
+# A run already in runs/mnist-cnn is continued (or, finished, reported) instead of refused.
+train: $(CLI_STAMP)
+	@if [ -f $(RUN)/checkpoint.safetensors ]; then \
+	  echo "$(VENV)/bin/ember train --out $(RUN) --resume"; \
+	  $(VENV)/bin/ember train --out $(RUN) --resume; \
+	else \
+	  echo "$(VENV)/bin/ember train --dataset mnist --model cnn --epochs 3 --out $(RUN)"; \
+	  $(VENV)/bin/ember train --dataset mnist --model cnn --epochs 3 --out $(RUN); \
+	fi
 
 # One BLAS thread per test worker: with two workers on two cores, more threads only contend.
-test: $(STAMP)
-	$(VENV)/bin/ruff check ember tests benchmarks
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/pytest -n 2 -q -p no:cacheprovider
+# -rs lists why tests were skipped (without PyTorch, the parity tests are).
+test: $(DEV_STAMP)
+	$(VENV)/bin/ruff check ember tests benchmarks _ember_cli.py
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/pytest -n 2 -q -rs \
+	  -p no:cacheprovider
 
-lint: $(STAMP)
-	$(VENV)/bin/ruff check ember tests benchmarks
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check ember tests benchmarks _ember_cli.py
 
-bench: $(STAMP)
+bench: $(CLI_STAMP)
 	$(VENV)/bin/ember bench

@@ -130,8 +130,8 @@ def run(args: argparse.Namespace) -> int:
     show_progress = False if args.no_progress else None  # None: on a terminal only
     trainer = _build_trainer(config, train, test, out, ckpt, show_progress, world)
     if trainer.done:
-        print(f"{checkpoint_path} has completed all {config.epochs} epochs; nothing to train "
-              "(pass --overwrite to train anew)")
+        print(f"{checkpoint_path} is a finished run of {plural(config.epochs, 'epoch')}; "
+              "nothing to train (--overwrite trains anew)")
         return _report(trainer, test, args.no_plots) if trainer.writes_files else 0
     p = trainer.position
     start = f", resuming at epoch {p.epoch + 1} batch {p.batch}" if ckpt is not None else ""

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import itertools
+import os
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import ember
+import ember.cli.trainer as trainer_module
+from ember.cli.trainer import Trainer
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
 
@@ -44,3 +51,34 @@ def assert_same_weights(a: Path, b: Path) -> None:
 def read_metrics(out: Path) -> list[dict[str, str]]:
     with open(out / "metrics.csv", newline="") as f:
         return list(csv.DictReader(f))
+
+
+@contextlib.contextmanager
+def sigint_after_step(*steps: int):
+    """Send this process a real SIGINT right after the given training steps (counted from 1)."""
+    original, count = Trainer._train_step, itertools.count(1)
+
+    def step(self, x, y):
+        result = original(self, x, y)
+        if next(count) in steps:
+            os.kill(os.getpid(), signal.SIGINT)
+        return result
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Trainer, "_train_step", step)
+        yield
+
+
+@contextlib.contextmanager
+def sigint_on_call(name: str, call: int):
+    """A real SIGINT when the trainer calls its `name` function for the `call`-th time."""
+    original, count = getattr(trainer_module, name), itertools.count(1)
+
+    def wrapper(*args, **kwargs):
+        if next(count) == call:
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(trainer_module, name, wrapper)
+        yield

@@ -14,47 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import assert_same_weights, read_metrics
+from cli_helpers import assert_same_weights, read_metrics, sigint_after_step, sigint_on_call
 
 import ember
-import ember.cli.trainer as trainer_module
 from ember.cli.trainer import Trainer
 
 # 512 images in batches of 64: 8 steps per epoch
 SMALL = ["--epochs", "3", "--limit-train", "512", "--limit-test", "100", "--batch-size", "64",
          "--no-plots", "--no-progress"]
 DETERMINISTIC_METRICS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr")
-
-
-@contextlib.contextmanager
-def sigint_after_step(*steps: int):
-    """Send this process a real SIGINT right after the given training steps (counted from 1)."""
-    original, count = Trainer._train_step, itertools.count(1)
-
-    def step(self, x, y):
-        result = original(self, x, y)
-        if next(count) in steps:
-            os.kill(os.getpid(), signal.SIGINT)
-        return result
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Trainer, "_train_step", step)
-        yield
-
-
-@contextlib.contextmanager
-def sigint_on_call(name: str, call: int):
-    """A real SIGINT when the trainer calls its `name` function for the `call`-th time."""
-    original, count = getattr(trainer_module, name), itertools.count(1)
-
-    def wrapper(*args, **kwargs):
-        if next(count) == call:
-            os.kill(os.getpid(), signal.SIGINT)
-        return original(*args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(trainer_module, name, wrapper)
-        yield
 
 
 @pytest.fixture
@@ -127,6 +95,47 @@ def test_two_interruptions_then_resume_is_bit_identical(cli, reference, tmp_path
     assert ember.load(out / "checkpoint.safetensors")["batch"] == 6
     assert cli("train", "--out", out, "--resume", "--no-progress").code == 0
     assert_matches(reference("cnn"), out)
+
+
+@contextlib.contextmanager
+def sigint_in_save(call: int):
+    """A real SIGINT as the trainer starts its `call`-th checkpoint save, before it writes."""
+    original, count = Trainer.save, itertools.count(1)
+
+    def save(self):
+        if next(count) == call:
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(self)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Trainer, "save", save)
+        yield
+
+
+def test_second_ctrl_c_says_which_checkpoint_is_intact_then_resume_is_bit_identical(
+        cli, reference, tmp_path):
+    out = tmp_path / "run"
+    # Ctrl-C in epoch 2, and again while that stop is being saved: the end of epoch 1 stays.
+    with sigint_after_step(11), sigint_in_save(2):
+        result = cli("train", "--model", "cnn", *SMALL, "--out", out)
+    assert result.code == 130
+    assert result.err.strip() == (
+        f"ember: interrupted again; {out / 'checkpoint.safetensors'} is intact and holds the run "
+        f"as it was after epoch 1; resume with: ember train --out {out} --resume"
+    )
+    assert (ember.load(out / "checkpoint.safetensors")["epoch"], len(read_metrics(out))) == (1, 1)
+    assert cli("train", "--out", out, "--resume", "--no-progress").code == 0
+    assert_matches(reference("cnn"), out)
+
+
+def test_second_ctrl_c_before_any_checkpoint_says_to_start_again(cli, tmp_path):
+    out = tmp_path / "run"
+    with sigint_after_step(3), sigint_in_save(1):
+        result = cli("train", "--model", "mlp", *SMALL, "--out", out)
+    assert result.code == 130
+    assert result.err.strip() == ("ember: interrupted again, before this run saved a checkpoint; "
+                                  "run the same command again to start it over")
+    assert not (out / "checkpoint.safetensors").exists()
 
 
 def test_real_ctrl_c_to_a_subprocess_then_resume_is_bit_identical(cli, mnist_env, tmp_path):
