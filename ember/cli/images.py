@@ -9,6 +9,7 @@ a user's picture, typically dark ink on white from a paint program, a scan or a 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,27 +21,67 @@ __all__ = ["LAYOUTS", "Layout", "read_grayscale", "to_training_layout"]
 
 FIELD = 28  # output size
 INK_THRESHOLD = 0.25  # of the brightest ink level: fainter pixels are noise for the bounding box
+MAX_PIXELS = 50_000_000  # larger pictures are refused: decoding them would take gigabytes
+WORK_SIDE = 1024  # larger pictures are reduced to about this many pixels on their longer side
 
 
 def read_grayscale(path: str | Path) -> np.ndarray:
-    """The image at `path` as float32 grey levels 0-255 (H, W); transparency becomes white."""
+    """The image at `path` as float32 grey levels 0-255 (H, W), reduced to about WORK_SIDE
+    pixels on its longer side when larger; transparency becomes a background that contrasts with
+    the visible pixels. Images of more than MAX_PIXELS pixels are refused (CLIError) before they
+    are decoded, so memory stays bounded."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            image = ImageOps.exif_transpose(image)  # phone photos store their rotation aside
-            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-                rgba = image.convert("RGBA")
-                image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
-            return np.asarray(image.convert("L"), dtype=np.float32)
+        with warnings.catch_warnings():
+            # Pillow warns from 89 megapixels on; MAX_PIXELS is the limit that counts here.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.draft(image.mode, (WORK_SIDE, WORK_SIDE))  # a JPEG decodes at 1/2 to 1/8
+                _check_size(image.size, path)
+                factor = max(image.size) // WORK_SIDE
+                if factor > 1:
+                    if image.mode not in _REDUCIBLE_MODES:  # bilevel, palette, 16-bit
+                        image = image.convert("RGBA" if image.mode == "P" else "L")
+                    image = image.reduce(factor)
+                image = ImageOps.exif_transpose(image)  # phone photos store their rotation aside
+                return _visible_gray(image)
     except FileNotFoundError:
         raise CLIError(f"{path}: no such image file") from None
     except IsADirectoryError:
         raise CLIError(f"{path} is a directory, not an image file") from None
     except UnidentifiedImageError:
         raise CLIError(f"{path} is not an image Pillow can read; pass PNG or JPEG files") from None
-    except (OSError, ValueError, Image.DecompressionBombError) as e:
+    except Image.DecompressionBombError:
+        raise CLIError(f"{path} is too large: more than {2 * Image.MAX_IMAGE_PIXELS:,} pixels; "
+                       f"{_SIZE_LIMIT}") from None
+    except (OSError, ValueError) as e:
         raise CLIError(f"cannot read the image {path}: {e}") from None
+
+
+_REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA", "PA", "I", "F", "CMYK", "YCbCr")
+_SIZE_LIMIT = (f"ember predict reads images of up to {MAX_PIXELS // 10**6} megapixels (JPEGs: "
+               "more, decoded reduced); scale it down first")
+
+
+def _check_size(size: tuple[int, int], path: str | Path) -> None:
+    width, height = size
+    if width * height > MAX_PIXELS:
+        raise CLIError(f"{path} is too large: {width}x{height} pixels "
+                       f"({width * height / 1e6:.0f} megapixels); {_SIZE_LIMIT}")
+
+
+def _visible_gray(image) -> np.ndarray:
+    """Grey levels, with transparent parts set to the background the visible pixels stand out
+    from: black behind light strokes (white ink on a transparent canvas), else white."""
+    if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
+        return np.asarray(image.convert("L"), dtype=np.float32)
+    gray, alpha = (np.asarray(band, dtype=np.float32)
+                   for band in image.convert("RGBA").convert("LA").split())
+    opacity = alpha / 255
+    visible_level = (gray * opacity).sum() / max(opacity.sum(), 1e-6)
+    background = 0.0 if visible_level > 127 else 255.0
+    return gray * opacity + background * (1 - opacity)
 
 
 class Layout(NamedTuple):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor
 from .argtypes import positive_int
-from .checkpoint import load_checkpoint, restore_model
+from .checkpoint import load_checkpoint, one_line, restore_model
 from .data import DATASETS
+from .errors import CLIError
 from .images import LAYOUTS, read_grayscale, to_training_layout
 
 __all__ = ["add_parser"]
@@ -23,7 +25,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "look like the training images: grayscale, inverted when its background is "
                     "light, cropped to its content, scaled and centred in 28x28 as the dataset "
                     "was, and normalised as in training. Prints the predicted class and its "
-                    "probability per image.")
+                    "probability per image; a file that cannot be read gets an error line of "
+                    "its own, and the exit status is then 1.")
     p.add_argument("checkpoint", help="a checkpoint.safetensors written by `ember train`")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files to classify")
     p.add_argument("--top", type=positive_int, default=1, metavar="K",
@@ -37,17 +40,28 @@ def run(args: argparse.Namespace) -> int:
     model = restore_model(ckpt, args.checkpoint)
     model.eval()
     layout, names = LAYOUTS[config.dataset], DATASETS[config.dataset].class_names
-    # Read every image first, so a bad file fails the command before any output.
-    fields = [to_training_layout(read_grayscale(path), layout, source=path)
-              for path in args.images]
-    batch = (np.stack(fields)[:, None] - np.float32(config.mean)) / np.float32(config.std)
-    with no_grad():
-        probabilities = model(Tensor(batch)).softmax(dim=1).numpy()
+    # A bad file (missing, unreadable, blank) is reported on its own line; the rest are classified.
+    fields: dict[str, np.ndarray] = {}
+    problems: dict[str, str] = {}
+    for path in args.images:
+        try:
+            fields[path] = to_training_layout(read_grayscale(path), layout, source=path)
+        except CLIError as e:
+            problems[path] = str(e)
+    if fields:
+        batch = (np.stack(list(fields.values()))[:, None] - np.float32(config.mean)) \
+            / np.float32(config.std)
+        with no_grad():
+            probabilities = dict(zip(fields, model(Tensor(batch)).softmax(dim=1).numpy()))
     show_index = config.dataset != "mnist"  # MNIST's class names are the digits themselves
-    for path, p in zip(args.images, probabilities):
+    for path in args.images:
+        if path in problems:
+            print(f"ember: error: {one_line(problems[path])}", file=sys.stderr, flush=True)
+            continue
+        p = probabilities[path]
         ranked = np.argsort(-p, kind="stable")[: min(args.top, len(names))]
         guesses = ", ".join(
             f"{f'{k} ' if show_index else ''}{names[k]} ({p[k]:.1%})" for k in ranked
         )
-        print(f"{path}: {guesses}")
-    return 0
+        print(f"{path}: {guesses}", flush=True)
+    return 1 if problems else 0

@@ -158,3 +158,27 @@ def test_unreadable_image(cli, run_dir, tmp_path):
     assert_one_line_error(cli("predict", checkpoint, bad), "notes.png", "PNG or JPEG")
     assert_one_line_error(cli("predict", checkpoint, tmp_path / "gone.png"), "gone.png",
                           "no such image")
+
+
+def test_predict_classifies_every_readable_image_and_reports_each_bad_one(cli, run_dir,
+                                                                         tmp_path):
+    from PIL import Image, ImageDraw
+
+    good = []
+    for i in range(2):
+        image = Image.new("L", (80, 80), 255)
+        ImageDraw.Draw(image).ellipse((20, 10 + i, 60, 70), outline=0, width=8)
+        image.save(tmp_path / f"good{i}.png")
+        good.append(tmp_path / f"good{i}.png")
+    (tmp_path / "notes.png").write_text("these are not pixels")
+    Image.new("L", (80, 80), 255).save(tmp_path / "blank.png")
+    files = [good[0], tmp_path / "gone.png", tmp_path / "notes.png", good[1],
+             tmp_path / "blank.png"]
+    result = cli("predict", run_dir / "checkpoint.safetensors", *files)
+    assert result.code == 1
+    assert [line.split(": ")[0] for line in result.out.splitlines()] == [str(p) for p in good]
+    errors = result.err.splitlines()
+    assert len(errors) == 3 and all(line.startswith("ember: error: ") for line in errors)
+    for line, name, problem in zip(errors, ("gone.png", "notes.png", "blank.png"),
+                                   ("no such image file", "not an image", "is blank")):
+        assert name in line and problem in line, line

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import warnings
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -115,3 +119,97 @@ def test_truncated_png_is_an_error(tmp_path):
     path.write_bytes(path.read_bytes()[:60])
     with pytest.raises(CLIError, match="digit.png"):
         read_grayscale(path)
+
+
+# ---- transparency: the background is what the visible pixels stand out from -------------------
+
+
+def stroke_image(ink, background, mode):
+    image = Image.new(mode, (120, 120), background)
+    ImageDraw.Draw(image).line((40, 15, 80, 105), fill=ink, width=10)
+    return image
+
+
+@pytest.mark.parametrize(
+    ("ink", "background", "mode"),
+    [
+        ((255, 255, 255, 255), (0, 0, 0, 0), "RGBA"),  # white on transparent (an HTML canvas)
+        ((255, 255, 255, 255), (255, 255, 255, 0), "RGBA"),  # ... transparent *white*
+        ((0, 0, 0, 255), (0, 0, 0, 0), "RGBA"),  # black on transparent
+        ((20, 20, 200, 255), (255, 255, 255, 0), "RGBA"),  # dark blue on transparent
+        ((255, 255), (0, 0), "LA"),  # white on transparent, grey with alpha
+        (255, 0, "L"),  # white on black
+        (0, 255, "L"),  # black on white
+    ],
+)
+def test_every_ink_and_background_gives_the_same_digit(tmp_path, ink, background, mode):
+    reference = to_training_layout(
+        np.asarray(stroke_image(0, 255, "L"), dtype=np.float32), MNIST)
+    stroke_image(ink, background, mode).save(tmp_path / "digit.png")
+    field = to_training_layout(read_grayscale(tmp_path / "digit.png"), MNIST)
+    assert np.abs(field - reference).max() < 0.05
+
+
+def test_a_fully_transparent_image_is_blank(tmp_path):
+    Image.new("RGBA", (50, 50), (255, 255, 255, 0)).save(tmp_path / "empty.png")
+    with pytest.raises(CLIError, match="empty.png is blank"):
+        to_training_layout(read_grayscale(tmp_path / "empty.png"), MNIST,
+                           source=str(tmp_path / "empty.png"))
+
+
+# ---- large pictures: decoded reduced, refused above a limit, in bounded memory -----------------
+
+
+def bilevel_png(path, width, height):
+    """A huge black-on-white PNG that is small on disk (and in memory: one bit a pixel)."""
+    image = Image.new("1", (width, height), 1)
+    ImageDraw.Draw(image).line((width // 2, height // 4, width // 2, 3 * height // 4), fill=0,
+                               width=max(width // 40, 1))
+    image.save(path)
+
+
+@pytest.mark.parametrize(("width", "height", "message"), [
+    (8000, 7000, "is too large: 8000x7000 pixels \\(56 megapixels\\); ember predict reads images "
+                 "of up to 50 megapixels"),
+    (11000, 10000, "is too large: 11000x10000 pixels"),  # where Pillow would warn
+    (14000, 13000, "is too large: more than 178,956,970 pixels; ember predict reads images of "
+                   "up to 50 megapixels"),  # where Pillow refuses
+])
+def test_pictures_above_the_limit_are_refused_before_decoding(tmp_path, width, height, message):
+    path = tmp_path / "huge.png"
+    bilevel_png(path, width, height)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no Pillow DecompressionBombWarning either
+        with pytest.raises(CLIError, match=message):
+            read_grayscale(path)
+
+
+READ_AND_MEASURE = """
+import resource, sys
+from ember.cli.images import read_grayscale
+gray = read_grayscale(sys.argv[1])
+print(gray.shape[0], gray.shape[1], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_a_large_picture_is_read_reduced_in_bounded_memory(tmp_path):
+    path = tmp_path / "scan.png"
+    bilevel_png(path, 7000, 6000)  # 42 megapixels: under the limit
+    result = subprocess.run([sys.executable, "-c", READ_AND_MEASURE, str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    height, width, peak_mib = map(int, result.stdout.split())
+    assert (height, width) == (1000, 1167)  # reduced 6-fold, to under 2048 pixels
+    assert peak_mib < 300, peak_mib  # the decoded image takes 42 MB; float copies of it would take 170 each
+
+
+def test_a_large_jpeg_is_decoded_at_a_fraction_of_its_size(tmp_path):
+    image = Image.new("L", (4096, 3072), 255)
+    ImageDraw.Draw(image).ellipse((1500, 600, 2600, 2400), outline=0, width=150)
+    image.save(tmp_path / "photo.jpg", quality=90)
+    gray = read_grayscale(tmp_path / "photo.jpg")
+    assert max(gray.shape) <= 2048  # JPEG's own reduced decoding (draft), not a resize after
+    image.save(tmp_path / "photo.png")
+    from_jpeg = to_training_layout(gray, MNIST)
+    from_png = to_training_layout(read_grayscale(tmp_path / "photo.png"), MNIST)
+    assert np.corrcoef(from_jpeg.ravel(), from_png.ravel())[0, 1] > 0.95
