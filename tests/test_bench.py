@@ -119,7 +119,10 @@ def test_markdown_table_has_every_row_and_the_header(quick):
     assert f"NumPy {np.__version__}" in text
     assert "Thread" in text and "OPENBLAS_CORETYPE" in text
     assert doc["meta"]["threads"] == 1 and doc["meta"]["dtype"] == "float32"
-    assert "188 µs" in table[0]  # the seed's published add 128² (187.6 µs)
+    assert "188 µs" in table[0]  # the published Go time of add 128² (187.6 µs)
+    assert "| published Go time (float64, other machine) |" in text  # not "seed"
+    assert doc["meta"]["command"].startswith("ember bench ")  # how a user runs it
+    assert f"- Command: `{doc['meta']['command']}`" in text
 
 
 def test_rows_selects_by_name_glob_and_prefix(tmp_path):

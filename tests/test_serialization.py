@@ -249,7 +249,7 @@ def test_missing_file_raises_file_not_found(tmp_path):
         ember.load(tmp_path / "nope.safetensors")
 
 
-# ---- file objects ---------------------------------------------------------------------------------
+# ---- file objects -------------------------------------------------------------------------------
 
 
 def test_bytesio_holds_a_safetensors_file(tmp_path):

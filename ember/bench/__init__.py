@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(run_row(row, frameworks, dtype, budget))
             failed = ", ".join(results[-1].errors)
             print(f"  errors in: {failed}" if failed else "", file=sys.stderr, flush=True)
-    meta["command"] = shlex.join(["python", "-m", "ember.bench", *argv])
+    meta["command"] = shlex.join(["ember", "bench", *argv])  # python -m ember.bench is the same
     meta["budget"] = dataclasses.asdict(budget)
     meta["stat"] = args.stat
     print(markdown(meta, results), end="")

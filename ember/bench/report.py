@@ -164,8 +164,8 @@ _LEGEND = [
     "shown in samples/s, where they are ember's samples/s ÷ the other's (\"speed\", above 1: "
     "ember is faster; their figures are rates at the min and the median time). Targets are set "
     "for float32 at 1 thread.",
-    "The seed column holds the seed's published figures (float64, Go), measured on another "
-    "machine: a reference point, not part of this run.",
+    "The last column holds the times published for a Go implementation of the same operations "
+    "(float64, on another machine): a reference point, not part of this run.",
 ]
 
 
@@ -174,15 +174,15 @@ def markdown(meta: dict, results: list[RowResult]) -> str:
     titles = [_LIB_TITLES[lib] for lib in ("ember", "numpy", "torch")]
     lines = header(meta)
     lines.append(f"| row | {' | '.join(titles)} | ember/NumPy | ember/PyTorch | target | met "
-                 "| seed (published, float64, Go, other machine) |")
+                 "| published Go time (float64, other machine) |")
     lines.append("|---" * 9 + "|")
     for r in results:
         label = r.row.label + (" (samples/s)" if r.row.batch else "")
-        seed = format_seconds(r.row.published_s) if r.row.published_s else "—"
+        published = format_seconds(r.row.published_s) if r.row.published_s else "—"
         cells = [f"`{r.row.name}` {label}",
                  *(_cell(r, lib, stat) for lib in ("ember", "numpy", "torch")),
                  *(_ratio_cell(r, base, stat) for base in BASELINES),
-                 r.row.target.label if r.row.target else "—", _met_cell(r, stat), seed]
+                 r.row.target.label if r.row.target else "—", _met_cell(r, stat), published]
         lines.append("| " + " | ".join(cells) + " |")
     lines += _LEGEND
     errors = [f"- `{r.row.name}` {lib}: {msg}" for r in results for lib, msg in r.errors.items()]

@@ -13,8 +13,8 @@ import pytest
 
 import ember
 from ember.data import MNIST, DatasetError, FashionMNIST
-from ember.data.idx import DatasetNotFoundError
 from ember.data import datasets as datasets_module
+from ember.data.idx import DatasetNotFoundError
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
