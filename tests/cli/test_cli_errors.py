@@ -109,7 +109,7 @@ def test_resume_with_conflicting_settings_keeps_the_checkpoint(cli, run_dir):
 
 def test_resume_of_a_finished_run_does_nothing(cli, run_dir):
     before = (run_dir / "checkpoint.safetensors").read_bytes()
-    result = cli("train", "--out", run_dir, "--resume")
+    result = cli("train", "--out", run_dir, "--resume", "--no-plots")
     assert result.code == 0 and "nothing to train" in result.out
     assert (run_dir / "checkpoint.safetensors").read_bytes() == before
 
