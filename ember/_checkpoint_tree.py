@@ -26,15 +26,17 @@ from typing import Any
 
 import numpy as np
 
+from .dtypes import is_float
 from .tensor import Tensor
 
 __all__ = ["decode", "encode"]
 
 _SCALAR_TYPES = (type(None), bool, int, float, str)
-# The NumPy dtypes a safetensors file can hold that ember tensors have too.
+# The NumPy dtypes a safetensors file can hold that ember tensors have too (and ml_dtypes'
+# bfloat16, by name: it is an optional dependency).
 STORABLE_DTYPES = frozenset(
-    np.dtype(t) for t in ("float16", "float32", "float64", "uint8", "int8", "int16", "int32",
-                          "int64", "bool")
+    ("float16", "bfloat16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64",
+     "bool")
 )
 _ARRAY_TAGS = ("tensor", "parameter", "ndarray", "numpy")
 
@@ -57,7 +59,7 @@ def _encode(obj: Any, path: tuple, arrays: dict[str, np.ndarray], active: set[in
         if _is_parameter(obj):
             return {"parameter": name, "requires_grad": bool(obj.requires_grad)}
         return {"tensor": name, "requires_grad": True} if obj.requires_grad else {"tensor": name}
-    if isinstance(obj, (np.ndarray, np.generic)) and obj.dtype in STORABLE_DTYPES:
+    if isinstance(obj, (np.ndarray, np.generic)) and obj.dtype.name in STORABLE_DTYPES:
         tag = "ndarray" if isinstance(obj, np.ndarray) else "numpy"
         return {tag: _add_array(np.asarray(obj, order="C"), path, arrays)}
     if not isinstance(obj, (dict, list, tuple)):
@@ -121,7 +123,7 @@ def _unstorable(obj: Any, path: tuple) -> str:
         return (
             f"ember.save: cannot store a NumPy {'array' if obj.ndim else 'scalar'} of dtype "
             f"{obj.dtype} at {_where(path)}; storable dtypes: "
-            f"{', '.join(sorted(str(d) for d in STORABLE_DTYPES))}"
+            f"{', '.join(sorted(STORABLE_DTYPES))}"
         )
     return (
         f"ember.save: cannot store object of type {kind} at {_where(path)}; a checkpoint holds "
@@ -180,7 +182,7 @@ def _decode_array(tag: str, name: str, node: dict, unused: dict[str, np.ndarray]
     array = unused.pop(name)
     if tag == "ndarray":
         return array
-    if flags.get("requires_grad") and array.dtype.kind != "f":
+    if flags.get("requires_grad") and not is_float(array.dtype):
         raise ValueError(f"tensor {name!r} of dtype {array.dtype} cannot require gradients")
     if tag == "numpy":
         if array.ndim:

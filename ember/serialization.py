@@ -30,6 +30,7 @@ import hashlib
 import io
 import json
 import os
+import sys
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -39,7 +40,7 @@ from safetensors.numpy import load as load_bytes
 from safetensors.numpy import save as save_bytes
 from safetensors.numpy import save_file
 
-from . import _checkpoint_tree
+from . import _checkpoint_tree, dtypes
 from ._atomic import atomic_path
 from .tensor import Tensor
 
@@ -55,8 +56,9 @@ __all__ = [
 
 _FORMAT_VERSION = 1
 _TREE_KEY = "ember"
-# safetensors dtype codes of the dtypes ember has (safetensors also knows BF16, U16, F8_*, ...)
-_EMBER_DTYPE_CODES = {"F16", "F32", "F64", "U8", "I8", "I16", "I32", "I64", "BOOL"}
+# safetensors dtype codes of the dtypes ember has (safetensors also knows U16, F8_*, ...); BF16
+# needs the optional ml_dtypes.
+_EMBER_DTYPE_CODES = {"F16", "BF16", "F32", "F64", "U8", "I8", "I16", "I32", "I64", "BOOL"}
 
 
 class CheckpointError(RuntimeError):
@@ -236,8 +238,10 @@ def _placement(map_location: Any) -> Callable[[Tensor], Tensor]:
 
 def _sha256(array: np.ndarray) -> str:
     """The digest of the array's bytes as safetensors stores them (C order, little-endian)."""
-    stored = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False))
-    return hashlib.sha256(stored.reshape(-1).view(np.uint8)).hexdigest()
+    order = array.dtype.byteorder
+    if order == ">" or (order == "=" and sys.byteorder == "big"):
+        array = array.byteswap()
+    return hashlib.sha256(np.ascontiguousarray(array).reshape(-1).view(np.uint8)).hexdigest()
 
 
 def _verify_checksums(sums: Any, arrays: dict[str, np.ndarray], where: str) -> None:
@@ -344,6 +348,12 @@ def _data_length(header: Any, where: str) -> int:
                 f"cannot load {where}: tensor {name!r} has dtype {code}, which ember does not "
                 f"support (supported: {', '.join(sorted(_EMBER_DTYPE_CODES))})"
             )
+        if code == "BF16":
+            try:
+                dtypes.bfloat16  # noqa: B018 - loads ml_dtypes and registers ember.bfloat16
+            except ImportError as e:
+                raise CheckpointError(f"cannot load {where}: tensor {name!r} has dtype BF16; "
+                                      f"{e}") from None
     return data_len
 
 

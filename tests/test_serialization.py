@@ -474,7 +474,8 @@ def corrupt_files(tmp_path):
         "data cut": (good[:-5], "truncated \\(header says 24 bytes of tensor data, file has 19\\)"),
         "trailing bytes": (good + b"junk", "4 unexpected bytes after"),
         "header not json": (good[:8] + b"{" * header_len + good[8 + header_len :], "JSON header"),
-        "bfloat16": (raw_safetensors({"x": entry("BF16", [2], 4)}, bytes(4)), "x' has dtype BF16"),
+        "float8": (raw_safetensors({"x": entry("F8_E4M3", [2], 2)}, bytes(2)),
+                   "x' has dtype F8_E4M3"),
         "malformed entry": (raw_safetensors({"x": {"dtype": "F32"}}, b""), "entry of tensor 'x'"),
         "bad offsets": (raw_safetensors({"x": entry("F32", [3], 4)}, bytes(4)), "not a valid"),
         "metadata not json": (tampered(tree[:-3]), "ember metadata is corrupt"),
@@ -602,6 +603,39 @@ def test_optimizer_state_comes_back_shaped_like_pytorchs(tmp_path, torch):
     path = tmp_path / "torch_state.pt"
     torch.save(torch_state, path)
     assert_same(loaded, to_ember(torch.load(path, weights_only=True)))
+
+
+def test_bfloat16_tensors_go_both_ways_with_pytorch(tmp_path, torch):
+    pytest.importorskip("ml_dtypes")
+    import safetensors.torch as st_torch
+
+    values = [1.5, -2.0, 3.140625, 1e-3]
+    st_torch.save_file({"w": torch.tensor(values, dtype=torch.bfloat16)}, tmp_path / "t.st")
+    loaded = ember.load(tmp_path / "t.st")["w"]
+    assert loaded.dtype == ember.bfloat16
+    np.testing.assert_array_equal(loaded.float().numpy(), torch.tensor(
+        values, dtype=torch.bfloat16).float().numpy())
+    ember.save({"w": loaded, "g": ember.ones(2, dtype=ember.bfloat16, requires_grad=True)},
+               tmp_path / "e.st")
+    back = st_torch.load_file(tmp_path / "e.st")
+    assert back["w"].dtype == torch.bfloat16 and back["w"].float().tolist() == loaded.tolist()
+    again = ember.load(tmp_path / "e.st")
+    assert again["g"].dtype == ember.bfloat16 and again["g"].requires_grad
+
+
+def test_bfloat16_without_ml_dtypes_says_what_to_install(tmp_path, monkeypatch):
+    import ember.serialization as serialization
+
+    class WithoutMlDtypes:
+        def __getattr__(self, name):
+            raise ModuleNotFoundError("ember.bfloat16 needs the ml_dtypes package")
+
+    path = tmp_path / "bf16.safetensors"
+    path.write_bytes(raw_safetensors({"x": entry("BF16", [2], 4)}, bytes(4)))
+    monkeypatch.setattr(serialization, "dtypes", WithoutMlDtypes())
+    with pytest.raises(CheckpointError, match="tensor 'x' has dtype BF16; ember.bfloat16 needs "
+                                              "the ml_dtypes package"):
+        ember.load(path)
 
 
 def test_torch_save_files_are_refused_not_unpickled(tmp_path, torch):
