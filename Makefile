@@ -28,7 +28,8 @@ $(CLI_STAMP): pyproject.toml | $(PY)
 	@touch $@
 
 $(DEV_STAMP): $(CLI_STAMP)
-	@echo "make: installing the test tools (pytest, pytest-xdist, hypothesis, ruff) into $(VENV)"
+	@echo "make: installing the test tools (pytest, pytest-xdist, hypothesis, ruff) and ember's" \
+	  "optional extras (ml_dtypes, mpi4py, mpich) into $(VENV)"
 	@$(PY) -m pip install --quiet -e '.[dev]' >>$(LOG) 2>&1 || { tail -n 25 $(LOG); exit 1; }
 	@touch $@
 
