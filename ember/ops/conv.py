@@ -12,7 +12,8 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function
 
-__all__ = ["Convolution", "Separable2d", "windows", "pad_hw", "crop_hw", "padded_shape"]
+__all__ = ["Convolution", "Im2col", "Col2im", "Separable2d", "windows", "pad_hw", "crop_hw",
+           "padded_shape", "conv_out_hw", "im2col"]
 
 Pair = tuple[int, int]
 Pads = tuple[int, int, int, int]  # top, bottom, left, right
@@ -54,6 +55,59 @@ def padded_shape(shape: tuple, pads: Pads) -> tuple:
     return (n, c, h + pads[0] + pads[1], w + pads[2] + pads[3])
 
 
+def conv_out_hw(x_shape: tuple, kernel: Pair, stride: Pair, pads: Pads, dilation: Pair) -> Pair:
+    """The output size of a convolution (or pooling) window sweep over an input of x_shape."""
+    h, w = x_shape[2] + pads[0] + pads[1], x_shape[3] + pads[2] + pads[3]
+    return ((h - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1,
+            (w - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1)
+
+
+def im2col(x: np.ndarray, kernel: Pair, stride: Pair, pads: Pads, dilation: Pair,
+           groups: int) -> np.ndarray:
+    """The (G, C/G*kh*kw, N*Ho*Wo) im2col matrix of x: column n*Ho*Wo + y*Wo + x holds the
+    window of output pixel (y, x) of image n, rows are ordered (channel, i, j)."""
+    n = x.shape[0]
+    out_hw = conv_out_hw(x.shape, kernel, stride, pads, dilation)
+    win = windows(pad_hw(x, pads, 0), kernel, stride, dilation, out_hw)
+    cols = np.ascontiguousarray(win.transpose(1, 2, 3, 0, 4, 5))  # (C, kh, kw, N, Ho, Wo)
+    return cols.reshape(groups, -1, n * out_hw[0] * out_hw[1])
+
+
+class Im2col(Function):
+    """im2col as an op, for recorded backward passes, where Convolution's weight gradient
+    reads it from x; geometry is (kernel, stride, pads, dilation, groups). Col2im is its
+    backward, and it is Col2im's."""
+
+    def forward(ctx, x, geometry=None):
+        ctx.x_shape, ctx.geometry = x.shape, geometry
+        return im2col(x, *geometry)
+
+    def backward(ctx, g):
+        return Col2im.call(g, x_shape=ctx.x_shape, geometry=ctx.geometry)
+
+
+class Col2im(Function):
+    """Scatter-add of im2col columns back onto an input of x_shape: the adjoint of Im2col, and
+    Convolution's input gradient. A loop over kernel offsets only."""
+
+    def forward(ctx, cols, x_shape=None, geometry=None):
+        ctx.geometry = geometry
+        kernel, stride, pads, dilation, _ = geometry
+        n, c = x_shape[:2]
+        out_hw = conv_out_hw(x_shape, kernel, stride, pads, dilation)
+        cols = cols.reshape(c, kernel[0], kernel[1], n, *out_hw)
+        grad_xp = np.zeros(padded_shape(x_shape, pads), dtype=cols.dtype)
+        win = windows(grad_xp, kernel, stride, dilation, out_hw)
+        for i in range(kernel[0]):
+            for j in range(kernel[1]):
+                target = win[:, :, i, j]
+                np.add(target, cols[:, i, j].transpose(1, 0, 2, 3), out=target)
+        return crop_hw(grad_xp, pads)
+
+    def backward(ctx, g):
+        return Im2col.call(g, geometry=ctx.geometry)
+
+
 class Convolution(Function):
     """2-D cross-correlation as one GEMM per group over an im2col matrix.
 
@@ -62,18 +116,19 @@ class Convolution(Function):
     are GEMMs on contiguous or transposed operands (cols is never copied again), and groups are
     just a leading batch dimension. The one price is that the product comes out (O, N, Ho, Wo):
     its copy into NCHW is fused with the bias add, and backward transposes g the other way.
+
+    The ordinary backward reuses forward's im2col matrix; a recorded one rebuilds it from x
+    (Im2col), so the weight gradient is differentiated in x too.
     """
 
     def forward(ctx, x, weight, bias=None, *, stride: Pair, pads: Pads, dilation: Pair,
                 groups: int):
-        n, c = x.shape[:2]
+        needs = ctx.needs_input_grad
+        ctx.save_for_backward(x if needs[1] else None, weight if needs[0] else None)
+        n = x.shape[0]
         o, _, kh, kw = weight.shape
-        xp = pad_hw(x, pads, 0)
-        ho = (xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-        wo = (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-        win = windows(xp, (kh, kw), stride, dilation, (ho, wo))
-        cols = np.ascontiguousarray(win.transpose(1, 2, 3, 0, 4, 5))  # (C, kh, kw, N, Ho, Wo)
-        cols = cols.reshape(groups, -1, n * ho * wo)
+        ho, wo = conv_out_hw(x.shape, (kh, kw), stride, pads, dilation)
+        cols = im2col(x, (kh, kw), stride, pads, dilation, groups)
         product = np.matmul(weight.reshape(groups, o // groups, -1), cols)  # (G, O/G, N*Ho*Wo)
         product = product.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
         out = np.empty((n, o, ho, wo), dtype=product.dtype)
@@ -81,51 +136,46 @@ class Convolution(Function):
             np.copyto(out, product)
         else:
             np.add(product, bias.reshape(o, 1, 1), out=out)
-        ctx.cols, ctx.weight, ctx.x_shape = cols, weight, x.shape
-        ctx.geometry = (stride, pads, dilation, groups)
+        ctx.cols = cols if needs[1] else None
+        ctx.x_shape, ctx.weight_shape = x.shape, weight.shape
+        ctx.geometry = ((kh, kw), stride, pads, dilation, groups)
         return out
 
     def backward(ctx, g):
         needs = ctx.needs_input_grad
-        weight, cols = ctx.weight, ctx.cols
-        groups = ctx.geometry[3]
+        x, weight = ctx.saved_tensors
+        groups = ctx.geometry[-1]
         n, o, ho, wo = g.shape
         # (O, N*Ho*Wo), matching the im2col columns; free when g is already laid out that way.
-        g_rows = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
+        g_rows = np.transpose(g, (1, 0, 2, 3))
+        if isinstance(g_rows, np.ndarray):
+            # A broadcast g (from sum()) would reshape to a zero-stride view, which NumPy's
+            # matmul does not hand to BLAS. (ascontiguousarray would turn a Tensor into an
+            # array: NumPy's array constructors do not dispatch on their argument.)
+            g_rows = np.ascontiguousarray(g_rows)
+        g_rows = np.reshape(g_rows, (groups, o // groups, -1))
         grad_x = grad_w = grad_b = None
         if needs[1]:
+            cols = ctx.cols if isinstance(g, np.ndarray) else Im2col.call(x, geometry=ctx.geometry)
             # Computed transposed, as cols @ g.T: OpenBLAS runs this shape ~10% faster than
             # g @ cols.T, and only the small (K, O) result needs reordering.
-            grad_w_t = np.matmul(cols, g_rows.transpose(0, 2, 1))  # (G, C/G*kh*kw, O/G)
-            grad_w = grad_w_t.transpose(0, 2, 1).reshape(weight.shape)
+            grad_w_t = np.matmul(cols, np.swapaxes(g_rows, 1, 2))  # (G, C/G*kh*kw, O/G)
+            grad_w = np.reshape(np.swapaxes(grad_w_t, 1, 2), ctx.weight_shape)
         if len(needs) > 2 and needs[2]:
-            grad_b = g_rows.reshape(o, -1).sum(axis=1)
+            grad_b = np.sum(np.reshape(g_rows, (o, -1)), axis=1)
         if needs[0]:
-            w_t = weight.reshape(groups, o // groups, -1).transpose(0, 2, 1)
+            w_t = np.swapaxes(np.reshape(weight, (groups, o // groups, -1)), 1, 2)
             grad_cols = np.matmul(w_t, g_rows)  # (G, C/G*kh*kw, N*Ho*Wo)
-            grad_x = ctx.col2im(grad_cols, (ho, wo))
+            grad_x = Col2im.call(grad_cols, x_shape=ctx.x_shape, geometry=ctx.geometry)
         return grad_x, grad_w, grad_b
-
-    def col2im(ctx, grad_cols: np.ndarray, out_hw: Pair) -> np.ndarray:
-        """Scatter-add im2col gradients back onto the input: a loop over kernel offsets only."""
-        stride, pads, dilation, _ = ctx.geometry
-        n, c = ctx.x_shape[:2]
-        kh, kw = ctx.weight.shape[2:]
-        grad_cols = grad_cols.reshape(c, kh, kw, n, *out_hw)
-        grad_xp = np.zeros(padded_shape(ctx.x_shape, pads), dtype=grad_cols.dtype)
-        win = windows(grad_xp, (kh, kw), stride, dilation, out_hw)
-        for i in range(kh):
-            for j in range(kw):
-                target = win[:, :, i, j]
-                np.add(target, grad_cols[:, i, j].transpose(1, 0, 2, 3), out=target)
-        return crop_hw(grad_xp, pads)
 
 
 class Separable2d(Function):
     """y = rows @ x @ cols.T on the last two dims: one linear map along H, one along W.
 
     Adaptive average pooling with uneven windows and the reflect/replicate/circular paddings
-    are maps of this form; expressing them as matrices gives their backward for free.
+    are maps of this form; expressing them as matrices gives their backward for free (the
+    transposed map, itself a Separable2d).
     """
 
     def forward(ctx, x, rows: np.ndarray, cols: np.ndarray):
@@ -133,7 +183,7 @@ class Separable2d(Function):
         return _separable(x, rows, cols)
 
     def backward(ctx, g):
-        return _separable(g, ctx.rows.T, ctx.cols.T)
+        return Separable2d.call(g, rows=ctx.rows.T, cols=ctx.cols.T)
 
 
 def _separable(x: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

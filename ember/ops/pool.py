@@ -11,12 +11,16 @@ import numpy as np
 from ..autograd import Function
 from .conv import Pads, Pair, crop_hw, pad_hw, padded_shape, windows
 
-__all__ = ["MaxPool2D", "AvgPool2D", "max_pool_with_argmax"]
+__all__ = ["MaxPool2D", "ArgmaxScatter", "ArgmaxGather", "AvgPool2D", "WindowSpread",
+           "max_pool_with_argmax"]
 
 
 class MaxPool2D(Function):
     """Max over each window. Ties go to the first maximum in row-major window order (as in
-    PyTorch); NaN propagates to the output. Padding is -inf, so it never wins."""
+    PyTorch); NaN propagates to the output. Padding is -inf, so it never wins.
+
+    The backward routes each output's gradient to the input element that won its window
+    (ArgmaxScatter); the winners are constants, so that routing is linear in the gradient."""
 
     def forward(ctx, x, kernel: Pair, stride: Pair, dilation: Pair, pads: Pads, out_hw: Pair):
         out, ctx.argmax = max_pool_with_argmax(x, kernel, stride, dilation, pads, out_hw)
@@ -24,7 +28,17 @@ class MaxPool2D(Function):
         return out
 
     def backward(ctx, g):
-        kernel, stride, dilation, pads, x_shape = ctx.geometry
+        return ArgmaxScatter.call(g, argmax=ctx.argmax, geometry=ctx.geometry)
+
+
+class ArgmaxScatter(Function):
+    """Zeros of the pooled input's shape with each g[n, c, y, x] added where window (y, x)
+    took its maximum: MaxPool2D's backward. Its own backward is ArgmaxGather.
+    geometry: (kernel, stride, dilation, pads, input shape)."""
+
+    def forward(ctx, g, argmax=None, geometry=None):
+        ctx.argmax, ctx.geometry = argmax, geometry
+        kernel, stride, dilation, pads, x_shape = geometry
         grad_xp = np.zeros(padded_shape(x_shape, pads), dtype=g.dtype)
         win = windows(grad_xp, kernel, stride, dilation, g.shape[2:])
         # Windows that do not overlap (the usual stride == kernel) own their input elements, so
@@ -35,13 +49,33 @@ class MaxPool2D(Function):
         routed = np.empty_like(g)
         for k in range(kernel[0] * kernel[1]):
             target = win[:, :, k // kernel[1], k % kernel[1]]
-            np.equal(ctx.argmax, k, out=hit)
+            np.equal(argmax, k, out=hit)
             if disjoint:
                 np.multiply(g, hit, out=target)
             else:
                 np.multiply(g, hit, out=routed)
                 np.add(target, routed, out=target)
         return crop_hw(grad_xp, pads)
+
+    def backward(ctx, gg):
+        return ArgmaxGather.call(gg, argmax=ctx.argmax, geometry=ctx.geometry)
+
+
+class ArgmaxGather(Function):
+    """x's element at each window's recorded maximum: max pooling with the winners fixed,
+    ArgmaxScatter's backward (and ArgmaxScatter is its own)."""
+
+    def forward(ctx, x, argmax=None, geometry=None):
+        ctx.argmax, ctx.geometry = argmax, geometry
+        kernel, stride, dilation, pads, _ = geometry
+        win = windows(pad_hw(x, pads, 0), kernel, stride, dilation, argmax.shape[2:])
+        out = np.zeros(argmax.shape, dtype=x.dtype)
+        for k in range(kernel[0] * kernel[1]):
+            np.copyto(out, win[:, :, k // kernel[1], k % kernel[1]], where=argmax == k)
+        return out
+
+    def backward(ctx, g):
+        return ArgmaxScatter.call(g, argmax=ctx.argmax, geometry=ctx.geometry)
 
 
 def max_pool_with_argmax(x: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, pads: Pads,
@@ -65,7 +99,8 @@ def max_pool_with_argmax(x: np.ndarray, kernel: Pair, stride: Pair, dilation: Pa
 
 class AvgPool2D(Function):
     """Window sums divided by `divisor`: a (Ho, Wo) array, as the divisor differs per window
-    at the borders (count_include_pad, ceil_mode) following PyTorch's rules."""
+    at the borders (count_include_pad, ceil_mode) following PyTorch's rules. Linear in x: its
+    backward is WindowSpread, whose backward is AvgPool2D again."""
 
     def forward(ctx, x, kernel: Pair, stride: Pair, pads: Pads, out_hw: Pair,
                 divisor: np.ndarray):
@@ -74,13 +109,23 @@ class AvgPool2D(Function):
         for k in range(1, kernel[0] * kernel[1]):
             np.add(out, win[:, :, k // kernel[1], k % kernel[1]], out=out)
         out /= divisor
-        ctx.geometry = (kernel, stride, pads, x.shape)
-        ctx.divisor = divisor
+        ctx.geometry = dict(kernel=kernel, stride=stride, pads=pads, divisor=divisor)
+        ctx.x_shape = x.shape
         return out
 
     def backward(ctx, g):
-        kernel, stride, pads, x_shape = ctx.geometry
-        share = g / ctx.divisor
+        return WindowSpread.call(g, x_shape=ctx.x_shape, **ctx.geometry)
+
+
+class WindowSpread(Function):
+    """Each g[n, c, y, x] / divisor[y, x] added to every input element of window (y, x): the
+    adjoint of AvgPool2D, which is in turn its backward."""
+
+    def forward(ctx, g, x_shape=None, kernel=(1, 1), stride=(1, 1), pads=(0, 0, 0, 0),
+                divisor=None):
+        ctx.geometry = dict(kernel=kernel, stride=stride, pads=pads, divisor=divisor)
+        ctx.out_hw = g.shape[2:]
+        share = g / divisor
         grad_xp = np.zeros(padded_shape(x_shape, pads), dtype=g.dtype)
         win = windows(grad_xp, kernel, stride, (1, 1), g.shape[2:])
         for i in range(kernel[0]):
@@ -88,3 +133,6 @@ class AvgPool2D(Function):
                 target = win[:, :, i, j]
                 np.add(target, share, out=target)
         return crop_hw(grad_xp, pads)
+
+    def backward(ctx, gg):
+        return AvgPool2D.call(gg, out_hw=ctx.out_hw, **ctx.geometry)
