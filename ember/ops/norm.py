@@ -10,17 +10,21 @@ import numpy as np
 
 from ..autograd import Function
 
-__all__ = ["BatchNormTraining", "LayerNormFunction"]
+__all__ = ["BatchNormTraining", "LayerNormFunction", "SyncSum"]
 
 
-def _standardize(x: np.ndarray, axes: tuple[int, ...], eps: float):
+def _standardize(x, axes: tuple[int, ...], eps: float):
     """(x - mean) / sqrt(var + eps) over `axes`, with the (keepdims) mean, biased variance and
-    inverse standard deviation it used."""
-    mean = x.mean(axis=axes, keepdims=True)
+    inverse standard deviation it used. On arrays, or on Tensors when a recorded backward
+    recomputes x-hat from x."""
+    mean = np.mean(x, axis=axes, keepdims=True)
     xhat = x - mean
-    var = np.square(xhat).mean(axis=axes, keepdims=True)
+    var = np.mean(np.square(xhat), axis=axes, keepdims=True)
     invstd = 1.0 / np.sqrt(var + eps)
-    xhat *= invstd
+    if isinstance(xhat, np.ndarray):
+        xhat *= invstd
+    else:  # a recorded square saved xhat: changing it in place would void that record
+        xhat = xhat * invstd
     return xhat, mean, var, invstd
 
 
@@ -55,6 +59,31 @@ def _combined_stats(x: np.ndarray, axes: tuple[int, ...], sync):
             (global_m2 / total).reshape(shape).astype(x.dtype), int(total))
 
 
+def _synced_standardize(x, axes: tuple[int, ...], eps: float, sync, total: int):
+    """x-hat and inverse std over the batch of every rank, as differentiable ops (SyncSum) for
+    a recorded backward: the two-pass mean and variance, equal to _combined_stats' up to
+    rounding."""
+    c = x.shape[1]
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    mean = np.reshape(SyncSum.call(np.sum(x, axis=axes), sync=sync) / total, shape)
+    centered = x - mean
+    m2 = SyncSum.call(np.sum(np.square(centered), axis=axes), sync=sync)
+    invstd = 1.0 / np.sqrt(np.reshape(m2 / total, shape) + eps)
+    return centered * invstd, invstd
+
+
+class SyncSum(Function):
+    """A 1-d array summed over every rank (`sync.sum`, an all-reduce); its gradient is the
+    all-reduced gradient. SyncBatchNorm's cross-rank sums, as an op for recorded backwards."""
+
+    def forward(ctx, a, sync=None):
+        ctx.sync = sync
+        return sync.sum(a.astype(np.float64)).astype(a.dtype, copy=False)
+
+    def backward(ctx, g):
+        return SyncSum.call(g, sync=ctx.sync)
+
+
 class BatchNormTraining(Function):
     """Batch norm with batch statistics over every dim but dim 1 (the channels).
 
@@ -65,6 +94,9 @@ class BatchNormTraining(Function):
     each rank's 1-d float64 array `a`, and `sync.sum(a)` adds them up. Forward then uses the
     whole batch's statistics, and backward the whole batch's sums for the input's gradient;
     the weight and bias gradients stay this rank's, for DistributedDataParallel to average.
+
+    The ordinary backward reuses forward's x-hat and 1/std; a recorded one recomputes them from
+    x (with SyncSum across ranks), so that they are differentiated too.
     """
 
     def forward(ctx, x, weight=None, bias=None, *, eps: float, momentum: float,
@@ -87,68 +119,88 @@ class BatchNormTraining(Function):
         if running_var is not None:
             running_var *= 1 - momentum
             running_var += (momentum * count / (count - 1)) * var.reshape(c)
-        ctx.xhat, ctx.invstd, ctx.axes, ctx.weight = xhat, invstd, axes, weight
-        ctx.sync, ctx.count = sync, count
+        ctx.save_for_backward(x, weight if ctx.needs_input_grad[0] else None)
+        ctx.xhat, ctx.invstd, ctx.axes, ctx.eps = xhat, invstd, axes, eps
+        ctx.sync, ctx.count, ctx.affine = sync, count, weight is not None
         return _affine(xhat,
                        None if weight is None else weight.reshape(param_shape),
                        None if bias is None else bias.reshape(param_shape))
 
     def backward(ctx, g):
-        xhat, invstd, axes, weight = ctx.xhat, ctx.invstd, ctx.axes, ctx.weight
+        x, weight = ctx.saved_tensors
+        axes, sync, count = ctx.axes, ctx.sync, ctx.count
         needs = ctx.needs_input_grad
+        if isinstance(g, np.ndarray):
+            xhat, invstd = ctx.xhat, ctx.invstd
+        elif sync is None:
+            xhat, _, _, invstd = _standardize(x, axes, ctx.eps)
+        else:
+            xhat, invstd = _synced_standardize(x, axes, ctx.eps, sync, count)
         # Per-channel sums of g and g*xhat give the bias and weight gradients, and are also the
         # two mean terms of the input gradient.
-        sum_g = g.sum(axis=axes, keepdims=True)
-        sum_gx = np.einsum(_channel_contraction(g.ndim), g, xhat)
-        sum_gx = sum_gx.reshape(sum_g.shape)
+        sum_g = np.sum(g, axis=axes, keepdims=True)
+        sum_gx = _channel_sums_of_product(g, xhat, axes)
         batch_g, batch_gx = sum_g, sum_gx
-        if ctx.sync is not None:  # every rank takes part, whichever gradients it needs
+        if sync is not None:  # every rank takes part, whichever gradients it needs
             c = g.shape[1]
-            sums = ctx.sync.sum(np.concatenate([sum_g.reshape(c), sum_gx.reshape(c)]))
-            batch_g = sums[:c].reshape(sum_g.shape).astype(g.dtype)
-            batch_gx = sums[c:].reshape(sum_g.shape).astype(g.dtype)
+            sums = SyncSum.call(np.concatenate([np.reshape(sum_g, (c,)),
+                                                np.reshape(sum_gx, (c,))]), sync=sync)
+            batch_g = np.reshape(sums[:c], sum_g.shape)
+            batch_gx = np.reshape(sums[c:], sum_g.shape)
         grad_x = None
         if needs[0]:
-            count = ctx.count
-            scale = invstd if weight is None else invstd * weight.reshape(invstd.shape)
+            scale = invstd if weight is None else invstd * np.reshape(weight, invstd.shape)
             grad_x = xhat * (batch_gx * (-scale / count))
             grad_x += g * scale
             grad_x -= batch_g * (scale / count)
         grads = [grad_x]
-        if weight is not None:
-            grads.append(sum_gx.reshape(-1))
+        if ctx.affine:
+            grads.append(np.reshape(sum_gx, (-1,)))
         if len(needs) > len(grads):
-            grads.append(sum_g.reshape(-1))
+            grads.append(np.reshape(sum_g, (-1,)))
         return tuple(grads)
 
 
-def _channel_contraction(ndim: int) -> str:
-    """einsum spec summing the product of two (N, C, ...) arrays to (C,), without a temporary."""
-    dims = "nc" + "hwdlk"[:ndim - 2]
-    return f"{dims},{dims}->c"
+def _channel_sums_of_product(g, xhat, axes: tuple[int, ...]):
+    """sum(g * xhat) per channel (keepdims) of two (N, C, ...) arrays: one einsum without a
+    temporary on arrays, the plain product and sum on Tensors (which have no einsum)."""
+    if isinstance(g, np.ndarray):
+        dims = "nc" + "hwdlk"[:g.ndim - 2]
+        return np.einsum(f"{dims},{dims}->c", g, xhat).reshape((1, -1) + (1,) * (g.ndim - 2))
+    return np.sum(g * xhat, axis=axes, keepdims=True)
 
 
 class LayerNormFunction(Function):
-    """Layer norm over the last `normalized_ndim` dims; weight and bias have those dims' shape."""
+    """Layer norm over the last `normalized_ndim` dims; weight and bias have those dims' shape.
+
+    As in BatchNormTraining, a recorded backward recomputes x-hat and 1/std from x.
+    """
 
     def forward(ctx, x, weight=None, bias=None, *, normalized_ndim: int, eps: float):
         axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
         xhat, _, _, invstd = _standardize(x, axes, eps)
-        ctx.xhat, ctx.invstd, ctx.axes, ctx.weight = xhat, invstd, axes, weight
+        ctx.save_for_backward(x, weight if ctx.needs_input_grad[0] else None)
+        ctx.xhat, ctx.invstd, ctx.axes, ctx.eps = xhat, invstd, axes, eps
+        ctx.affine = weight is not None
         return _affine(xhat, weight, bias)
 
     def backward(ctx, g):
-        xhat, invstd, axes, weight = ctx.xhat, ctx.invstd, ctx.axes, ctx.weight
+        x, weight = ctx.saved_tensors
+        axes = ctx.axes
+        if isinstance(g, np.ndarray):
+            xhat, invstd = ctx.xhat, ctx.invstd
+        else:
+            xhat, _, _, invstd = _standardize(x, axes, ctx.eps)
         needs = ctx.needs_input_grad
         grad_x = None
         if needs[0]:
             grad_xhat = g if weight is None else g * weight
-            grad_x = grad_xhat - grad_xhat.mean(axis=axes, keepdims=True)
-            grad_x -= xhat * (grad_xhat * xhat).mean(axis=axes, keepdims=True)
+            grad_x = grad_xhat - np.mean(grad_xhat, axis=axes, keepdims=True)
+            grad_x -= xhat * np.mean(grad_xhat * xhat, axis=axes, keepdims=True)
             grad_x *= invstd
         # Full-shape parameter gradients: the engine sums them over the leading dims.
         grads = [grad_x]
-        if weight is not None:
+        if ctx.affine:
             grads.append(g * xhat if needs[1] else None)
         if len(needs) > len(grads):
             grads.append(g)
