@@ -1,4 +1,4 @@
-"""Loss primitives: each loss is one graph node with its forward and backward on arrays.
+"""Loss primitives: each loss is one graph node, its forward and backward side by side.
 
 Inputs arrive already checked by ember.nn.functional. Class-index losses see the class axis last
 and the rest flattened into rows (see `as_rows`), so every formula below works on (rows, classes).
@@ -11,7 +11,9 @@ import functools
 import numpy as np
 
 from ..autograd import Function
-from .elementwise import stable_sigmoid
+from .elementwise import Sigmoid, stable_sigmoid
+from .indexing import IndexScatter
+from .reduction import LogSoftmax, Softmax
 
 __all__ = ["CrossEntropy", "SoftCrossEntropy", "NllLoss", "MseLoss", "L1Loss", "BceLoss",
            "BceWithLogitsLoss", "as_rows", "from_rows", "row_shape"]
@@ -105,14 +107,30 @@ class _ClassTargets:
         return g_rows if self.valid is None else np.where(self.valid, g_rows, 0)
 
 
+def _scatter_rows(values, index: np.ndarray, n_classes: int, dtype: np.dtype):
+    """Zeros (rows, n_classes) with values[i] at [i, index[i]]: IndexScatter, recorded on
+    Tensors. Each row gets one value, so on arrays a plain assignment does it (faster than
+    IndexScatter's add.at)."""
+    rows = _arange(index.shape[0])
+    if isinstance(values, np.ndarray):
+        out = np.zeros((rows.size, n_classes), dtype=dtype)
+        out[rows, index] = values
+        return out
+    return IndexScatter.call(values, shape=(rows.size, n_classes), index=(rows, index))
+
+
 class CrossEntropy(Function):
     """log_softmax + nll_loss fused, from the log-sum-exp (never the log of a softmax).
 
     loss_i = (1 - eps) * w[t_i] * (lse_i - z_it) + eps / C * sum_c w_c * (lse_i - z_ic)
+
+    The ordinary backward reuses forward's exponentials; a recorded one recomputes the softmax
+    from x, so that it is differentiated too.
     """
 
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean",
                 label_smoothing=0.0):
+        ctx.save_for_backward(x)
         z = as_rows(x)
         # ufunc.reduce directly: ndarray.max adds a Python layer that costs as much as the math
         shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
@@ -139,30 +157,36 @@ class CrossEntropy(Function):
         return out.reshape(target.shape) if reduction == "none" else out
 
     def backward(ctx, g):
+        # grad_i = s_i * (a_i * softmax_i - hard_i * onehot(t_i) - eps / C * w): s_i the
+        # upstream gradient of row i's loss, hard_i its target term's weight, a_i the sum of
+        # the weights of its terms.
         tg, eps, weight = ctx.targets, ctx.eps, ctx.weight
-        scale = _upstream(g, ctx.reduction, tg.divisor)
+        n_classes = ctx.e.shape[1]
+        s = _upstream(g, ctx.reduction, tg.divisor)
         if ctx.reduction == "none":
-            scale = scale.reshape(-1, 1)
-        grad = ctx.e / ctx.sumexp[:, None]  # softmax: a fresh array, safe to change in place
-        n_classes = grad.shape[1]
+            s = np.reshape(s, (-1,))
         hard = (1 - eps) if tg.row_weight is None else (1 - eps) * tg.row_weight
+        prob_weight = hard
         if eps:
             if tg.valid is not None:  # the smoothing term does not vanish on ignored rows
-                scale = np.where(tg.valid[:, None], scale, 0)
+                s = np.where(tg.valid, s, 0)
             total_weight = n_classes if weight is None else weight.sum()
-            grad *= np.asarray(hard + eps * total_weight / n_classes)[..., None]
-            grad[ctx.rows, tg.index] -= hard
-            grad -= (eps / n_classes) * (1 if weight is None else weight)
+            prob_weight = hard + eps * total_weight / n_classes
+        if isinstance(g, np.ndarray):
+            grad = ctx.e * (s * prob_weight / ctx.sumexp)[:, None]
         else:
-            if tg.row_weight is not None:  # zero on ignored rows
-                grad *= tg.row_weight[:, None]
-            grad[ctx.rows, tg.index] -= hard
-        grad *= scale
+            x, = ctx.saved_tensors
+            grad = Softmax.call(as_rows(x), axis=1) * np.reshape(s * prob_weight, (-1, 1))
+        grad[ctx.rows, tg.index] -= hard * s
+        if eps:
+            grad -= np.reshape(s * (eps / n_classes), (-1, 1)) * (
+                1 if weight is None else weight)
         return from_rows(grad, ctx.shape)
 
 
 class NllLoss(Function):
-    """loss_i = -w[t_i] * x[i, t_i] on log-probabilities x."""
+    """loss_i = -w[t_i] * x[i, t_i] on log-probabilities x. Linear in x: the backward picks
+    nothing from x, and its own gradient is a gather of the rows' target entries."""
 
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean"):
         z = as_rows(x)
@@ -171,19 +195,23 @@ class NllLoss(Function):
         loss = -z[rows, tg.index]
         if tg.row_weight is not None:
             loss *= tg.row_weight
-        ctx.rows, ctx.shape, ctx.dtype, ctx.reduction = rows, x.shape, z.dtype, reduction
-        ctx.n_classes = z.shape[1]
+        ctx.shape, ctx.reduction, ctx.n_classes, ctx.dtype = x.shape, reduction, z.shape[1], x.dtype
         out = _reduce(loss, reduction, tg.divisor)
         return out.reshape(target.shape) if reduction == "none" else out
 
     def backward(ctx, g):
         tg = ctx.targets
-        scale = np.broadcast_to(_upstream(g, ctx.reduction, tg.divisor).reshape(-1),
+        scale = np.broadcast_to(np.reshape(_upstream(g, ctx.reduction, tg.divisor), (-1,)),
                                 tg.index.shape)
         picked = -scale if tg.row_weight is None else -scale * tg.row_weight
-        grad = np.zeros((ctx.rows.size, ctx.n_classes), dtype=ctx.dtype)
-        grad[ctx.rows, tg.index] = picked
-        return from_rows(grad, ctx.shape)
+        return from_rows(_scatter_rows(picked, tg.index, ctx.n_classes, ctx.dtype), ctx.shape)
+
+
+def _smoothed_weighted(yr, eps: float, weight):
+    """w_c * y'_ic with y' = (1 - eps) * y + eps / C, for rows yr (arrays or Tensors)."""
+    if eps:
+        yr = yr * (1 - eps) + eps / yr.shape[1]
+    return yr if weight is None else yr * weight
 
 
 class SoftCrossEntropy(Function):
@@ -193,13 +221,11 @@ class SoftCrossEntropy(Function):
     """
 
     def forward(ctx, x, y, weight=None, reduction="mean", label_smoothing=0.0):
-        z, yr = as_rows(x), as_rows(y)
-        n_classes = z.shape[1]
+        ctx.save_for_backward(x, y if ctx.needs_input_grad[0] else None)
+        z = as_rows(x)
         logp = z - z.max(axis=1, keepdims=True)
         logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
-        if label_smoothing:
-            yr = yr * (1 - label_smoothing) + label_smoothing / n_classes
-        wy = yr if weight is None else yr * weight
+        wy = _smoothed_weighted(as_rows(y), label_smoothing, weight)
         loss = -(wy * logp).sum(axis=1)
         ctx.logp, ctx.wy, ctx.weight, ctx.shape = logp, wy, weight, x.shape
         ctx.reduction, ctx.eps = reduction, label_smoothing
@@ -207,13 +233,17 @@ class SoftCrossEntropy(Function):
         return out.reshape(row_shape(x.shape)) if reduction == "none" else out
 
     def backward(ctx, g):
-        logp, wy = ctx.logp, ctx.wy
+        if isinstance(g, np.ndarray):
+            logp, wy = ctx.logp, ctx.wy
+        else:  # recorded: log_softmax and the weighted targets, recomputed from x and y
+            x, y = ctx.saved_tensors
+            logp = LogSoftmax.call(as_rows(x), axis=1)
+            wy = None if y is None else _smoothed_weighted(as_rows(y), ctx.eps, ctx.weight)
         scale = _upstream(g, ctx.reduction, logp.shape[0])
-        scale = np.broadcast_to(scale.reshape(-1), logp.shape[:1])[:, None]
+        scale = np.broadcast_to(np.reshape(scale, (-1,)), logp.shape[:1])[:, None]
         gx = gy = None
         if ctx.needs_input_grad[0]:
-            gx = np.exp(logp)
-            gx *= wy.sum(axis=1, keepdims=True)
+            gx = np.exp(logp) * np.sum(wy, axis=1, keepdims=True)
             gx -= wy
             gx *= scale
             gx = from_rows(gx, ctx.shape)
@@ -227,12 +257,15 @@ class SoftCrossEntropy(Function):
 
 class _PointwiseLoss(Function):
     """A loss computed element by element from (input, target), optionally times `weight`, then
-    reduced. Subclasses give `elementwise` (which saves what `local_grads` needs) and
-    `local_grads`, the derivatives of each element's unweighted loss by input and by target."""
+    reduced. Subclasses give `elementwise` (which may cache what `local_grads` needs) and
+    `local_grads(x, y, ...)`, the derivatives of each element's unweighted loss by input and by
+    target. A recorded backward passes x and y as Tensors: local_grads then recomputes from
+    them what it would take from the cache."""
 
     mean_over_weight = False  # 'mean' divides by sum(weight) rather than the element count
 
     def forward(ctx, x, y, reduction="mean", weight=None, **options):
+        ctx.save_for_backward(x, y)
         loss = ctx.elementwise(x, y, **options)
         if weight is not None:
             loss = loss * weight
@@ -245,7 +278,8 @@ class _PointwiseLoss(Function):
         if ctx.weight is not None:
             scale = scale * ctx.weight
         need_x, need_y = ctx.needs_input_grad
-        gx, gy = ctx.local_grads(need_x, need_y)
+        x, y = ctx.saved_tensors
+        gx, gy = ctx.local_grads(x, y, need_x, need_y)
         return (gx * scale if need_x else None), (gy * scale if need_y else None)
 
 
@@ -256,12 +290,14 @@ class MseLoss(_PointwiseLoss):
         ctx.diff = diff = x - y
         return diff * diff
 
-    def local_grads(ctx, need_x, need_y):
-        d2 = 2 * ctx.diff
+    def local_grads(ctx, x, y, need_x, need_y):
+        d2 = 2 * (ctx.diff if isinstance(x, np.ndarray) else x - y)
         return d2, (-d2 if need_y else None)
 
 
 class L1Loss(_PointwiseLoss):
+    """The sign of x - y is a constant of the backward formula: its derivative is 0."""
+
     mean_over_weight = True
 
     def elementwise(ctx, x, y):
@@ -269,24 +305,44 @@ class L1Loss(_PointwiseLoss):
         ctx.sign = np.sign(diff)
         return np.abs(diff)
 
-    def local_grads(ctx, need_x, need_y):
+    def local_grads(ctx, x, y, need_x, need_y):
         return ctx.sign, (-ctx.sign if need_y else None)
+
+
+def _clamped_logs(x):
+    """log(x) and log(1 - x), each clamped at -100 as in PyTorch (arrays or Tensors)."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(x), -100), np.maximum(np.log1p(-x), -100)
 
 
 class BceLoss(_PointwiseLoss):
     """-(y log x + (1 - y) log(1 - x)), each log clamped at -100 as in PyTorch."""
 
     def elementwise(ctx, x, y):
-        with np.errstate(divide="ignore"):
-            log_x = np.maximum(np.log(x), -100)
-            log_1mx = np.maximum(np.log1p(-x), -100)
-        ctx.x, ctx.y, ctx.log_x, ctx.log_1mx = x, y, log_x, log_1mx
+        ctx.log_x, ctx.log_1mx = log_x, log_1mx = _clamped_logs(x)
         return -(y * (log_x - log_1mx) + log_1mx)
 
-    def local_grads(ctx, need_x, need_y):
-        x = ctx.x
-        gx = (x - ctx.y) / np.maximum((1 - x) * x, 1e-12) if need_x else None
-        return gx, (ctx.log_1mx - ctx.log_x if need_y else None)
+    def local_grads(ctx, x, y, need_x, need_y):
+        gx = gy = None
+        if need_x:
+            gx = (x - y) / np.maximum((1 - x) * x, 1e-12)
+        if need_y:
+            log_x, log_1mx = (ctx.log_x, ctx.log_1mx) if isinstance(x, np.ndarray) else (
+                _clamped_logs(x))
+            gy = log_1mx - log_x
+        return gx, gy
+
+
+def _softplus_neg(x, e):
+    """softplus(-x) = log(1 + exp(-x)) without overflow, from e = exp(-|x|)."""
+    out = np.log1p(e)
+    out += np.maximum(-x, 0)
+    return out
+
+
+def _log_weight(pos_weight: np.ndarray, y):
+    """The factor of softplus(-x) in the loss with pos_weight: 1 + (pos_weight - 1) * y."""
+    return (pos_weight - 1) * y + 1
 
 
 class BceWithLogitsLoss(_PointwiseLoss):
@@ -295,22 +351,30 @@ class BceWithLogitsLoss(_PointwiseLoss):
 
     def elementwise(ctx, x, y, pos_weight=None):
         e = np.exp(-np.abs(x))
-        softplus_neg = np.log1p(e)
-        softplus_neg += np.maximum(-x, 0)
+        softplus_neg = _softplus_neg(x, e)
         loss = (1 - y) * x
-        log_weight = None if pos_weight is None else (pos_weight - 1) * y + 1
+        log_weight = None if pos_weight is None else _log_weight(pos_weight, y)
         loss += softplus_neg if log_weight is None else log_weight * softplus_neg
-        ctx.x, ctx.y, ctx.e, ctx.softplus_neg = x, y, e, softplus_neg
+        ctx.e, ctx.softplus_neg = e, softplus_neg
         ctx.pos_weight, ctx.log_weight = pos_weight, log_weight
         return loss
 
-    def local_grads(ctx, need_x, need_y):
-        x, y, e = ctx.x, ctx.y, ctx.e
+    def local_grads(ctx, x, y, need_x, need_y):
+        cached = isinstance(x, np.ndarray)
+        pos_weight = ctx.pos_weight
         gx = gy = None
         if need_x:
-            sigmoid = stable_sigmoid(x, e)
-            gx = sigmoid - y if ctx.log_weight is None else (1 - y) - ctx.log_weight * (
-                1 - sigmoid)
+            sigmoid = stable_sigmoid(x, ctx.e) if cached else Sigmoid.call(x)
+            if pos_weight is None:
+                gx = sigmoid - y
+            else:
+                log_weight = ctx.log_weight if cached else _log_weight(pos_weight, y)
+                gx = (1 - y) - log_weight * (1 - sigmoid)
         if need_y:
-            gy = -x if ctx.pos_weight is None else (ctx.pos_weight - 1) * ctx.softplus_neg - x
+            if pos_weight is None:
+                gy = -x
+            else:
+                softplus_neg = ctx.softplus_neg if cached else _softplus_neg(
+                    x, np.exp(-np.abs(x)))
+                gy = (pos_weight - 1) * softplus_neg - x
         return gx, gy
