@@ -444,6 +444,39 @@ def case_ddp_different_models() -> None:
         raise AssertionError("different models on the ranks must raise")
 
 
+def case_sync_batchnorm_double_backward() -> None:
+    """A gradient penalty through SyncBatchNorm: each rank's share of d(loss)/dx and of the
+    penalty's gradients equals one process's BatchNorm on the whole batch (the weight's
+    gradients summed over the ranks)."""
+    from ember import autograd, nn
+
+    rank, n = dist.get_rank(), dist.get_world_size()
+    rng = np.random.default_rng(0)
+    x_all, v_all = rng.standard_normal((6, 3, 2, 2)), rng.standard_normal((6, 3, 2, 2))
+    weight, bias = rng.standard_normal(3), rng.standard_normal(3)
+    share = slice(rank * 6 // n, (rank + 1) * 6 // n)
+
+    def penalty_gradients(bn, x, v):
+        with ember.no_grad():
+            bn.weight.copy_(ember.tensor(weight))
+            bn.bias.copy_(ember.tensor(bias))
+        x = ember.tensor(x, requires_grad=True)
+        loss = (bn(x).tanh() * ember.tensor(v)).sum()
+        grad_x, = autograd.grad(loss, x, create_graph=True)
+        (grad_x * grad_x).sum().backward()
+        return grad_x.detach().numpy(), x.grad.numpy(), bn.weight.grad, bn.bias.grad
+
+    ours = penalty_gradients(nn.SyncBatchNorm(3, dtype=ember.float64), x_all[share],
+                             v_all[share])
+    theirs = penalty_gradients(nn.BatchNorm2d(3, dtype=ember.float64), x_all, v_all)
+    for name, mine, ref in zip(["d(loss)/dx", "x.grad"], ours[:2], theirs[:2]):
+        np.testing.assert_allclose(mine, ref[share], rtol=1e-9, atol=1e-12, err_msg=name)
+    for name, mine, ref in zip(["weight.grad", "bias.grad"], ours[2:], theirs[2:]):
+        dist.all_reduce(mine)
+        np.testing.assert_allclose(mine.numpy(), ref.numpy(), rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
+
+
 def main() -> None:
     """Each argument names a case, with its arguments after a colon: `name:arg1,arg2`."""
     dist.init_process_group("mpi")

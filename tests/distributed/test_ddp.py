@@ -31,6 +31,11 @@ def test_ddp_unused_parameters(ranks, nproc):
     ranks(nproc, "ddp_unused_parameters")
 
 
+@pytest.mark.parametrize("nproc", [2, 3])
+def test_sync_batchnorm_second_derivatives_equal_one_process(ranks, nproc):
+    ranks(nproc, "sync_batchnorm_double_backward")
+
+
 def test_buckets_follow_reverse_order_dtype_and_cap():
     from ember.nn import Parameter
 
