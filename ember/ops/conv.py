@@ -145,7 +145,7 @@ class Convolution(Function):
         needs = ctx.needs_input_grad
         x, weight = ctx.saved_tensors
         groups = ctx.geometry[-1]
-        n, o, ho, wo = g.shape
+        o = g.shape[1]
         # (O, N*Ho*Wo), matching the im2col columns; free when g is already laid out that way.
         g_rows = np.transpose(g, (1, 0, 2, 3))
         if isinstance(g_rows, np.ndarray):

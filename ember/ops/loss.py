@@ -164,7 +164,7 @@ class CrossEntropy(Function):
         n_classes = ctx.e.shape[1]
         s = _upstream(g, ctx.reduction, tg.divisor)
         if ctx.reduction == "none":
-            s = np.reshape(s, (-1,))
+            s = s.reshape(-1)
         hard = (1 - eps) if tg.row_weight is None else (1 - eps) * tg.row_weight
         prob_weight = hard
         if eps:
@@ -201,7 +201,7 @@ class NllLoss(Function):
 
     def backward(ctx, g):
         tg = ctx.targets
-        scale = np.broadcast_to(np.reshape(_upstream(g, ctx.reduction, tg.divisor), (-1,)),
+        scale = np.broadcast_to(_upstream(g, ctx.reduction, tg.divisor).reshape(-1),
                                 tg.index.shape)
         picked = -scale if tg.row_weight is None else -scale * tg.row_weight
         return from_rows(_scatter_rows(picked, tg.index, ctx.n_classes, ctx.dtype), ctx.shape)
@@ -240,7 +240,7 @@ class SoftCrossEntropy(Function):
             logp = LogSoftmax.call(as_rows(x), axis=1)
             wy = None if y is None else _smoothed_weighted(as_rows(y), ctx.eps, ctx.weight)
         scale = _upstream(g, ctx.reduction, logp.shape[0])
-        scale = np.broadcast_to(np.reshape(scale, (-1,)), logp.shape[:1])[:, None]
+        scale = np.broadcast_to(scale.reshape(-1), logp.shape[:1])[:, None]
         gx = gy = None
         if ctx.needs_input_grad[0]:
             gx = np.exp(logp) * np.sum(wy, axis=1, keepdims=True)

@@ -176,35 +176,76 @@ def test_gradgradcheck(name, fn, inputs):
     assert gradgradcheck(lambda *xs: fn(ember, *xs), leaves)
 
 
-def _second_derivatives(m, fn, arrays: list[np.ndarray], upstream: np.ndarray,
-                        probe: list[np.ndarray]):
-    """The first gradients of sum(fn(inputs) * upstream), and the gradients, with respect to
-    the inputs and to upstream, of sum(first * probe + first**2)."""
+def _derivatives(m, fn, arrays: list[np.ndarray], upstream: np.ndarray, order: int):
+    """Gradients of order 1 to `order`: first of sum(fn(inputs) * upstream) with respect to
+    the inputs, then, each time, of sum(g * probe + g**2) over the previous gradients g, with
+    respect to the inputs and to upstream. As NumPy arrays (zeros where a gradient is None)."""
     leaves = [m.tensor(a.copy(), requires_grad=True) for a in arrays]
     up = m.tensor(upstream.copy(), requires_grad=True)
-    out = fn(m, *leaves)
-    first = m.autograd.grad((out * up).sum(), leaves, create_graph=True)
-    objective = sum((g * m.tensor(p) + g * g).sum() for g, p in zip(first, probe))
-    second = m.autograd.grad(objective, [*leaves, up], allow_unused=True)
-    # force: torch answers some second derivatives with a ZeroTensor
-    return ([g.detach().numpy() for g in first],
-            [np.zeros(t.shape) if g is None else g.detach().numpy(force=True)
-             for t, g in zip([*leaves, up], second)])
+    objective = (fn(m, *leaves) * up).sum()
+    wrt, rng, results = leaves, np.random.default_rng(3), []
+    for k in range(1, order + 1):
+        grads = m.autograd.grad(objective, wrt, create_graph=k < order, allow_unused=True)
+        # force: torch answers some higher derivatives with a ZeroTensor
+        results.append([np.zeros(t.shape) if g is None else g.detach().numpy(force=True)
+                        for t, g in zip(wrt, grads)])
+        probes = [rng.standard_normal(tuple(t.shape)) for t in wrt]
+        objective = sum((g * m.tensor(p) + g * g).sum()
+                        for g, p in zip(grads, probes) if g is not None)
+        wrt = [*leaves, up]
+    return results
+
+
+def _assert_derivatives_match_torch(torch, name, fn, inputs, order: int, torch_fn=None):
+    """ember's derivatives of fn against torch's (of torch_fn when given)."""
+    torch_fn = fn if torch_fn is None else torch_fn
+    arrays = make_arrays(inputs, seed=2)
+    out_shape = tuple(fn(torch, *[torch.tensor(a) for a in arrays]).shape)
+    upstream = np.asarray(np.random.default_rng(4).standard_normal(out_shape))
+    ours = _derivatives(ember, fn, arrays, upstream, order)
+    theirs = _derivatives(torch, torch_fn, arrays, upstream, order)
+    for k, (mine, ref) in enumerate(zip(ours, theirs), start=1):
+        for i, (a, b) in enumerate(zip(mine, ref)):
+            np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9,
+                                       err_msg=f"{name}: order {k}, input {i}")
 
 
 @pytest.mark.parametrize("name, fn, inputs", CASES, ids=IDS)
 def test_second_derivatives_match_torch(torch, name, fn, inputs):
-    arrays = make_arrays(inputs, seed=2)
-    rng = np.random.default_rng(3)
-    out_shape = tuple(fn(torch, *[torch.tensor(a) for a in arrays]).shape)
-    upstream = np.asarray(rng.standard_normal(out_shape))
-    probe = [rng.standard_normal(a.shape) for a in arrays]
-    ours = _second_derivatives(ember, fn, arrays, upstream, probe)
-    theirs = _second_derivatives(torch, fn, arrays, upstream, probe)
-    for order, (mine, ref) in enumerate(zip(ours, theirs), start=1):
-        for i, (a, b) in enumerate(zip(mine, ref)):
-            np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9,
-                                       err_msg=f"{name}: order {order}, input {i}")
+    _assert_derivatives_match_torch(torch, name, fn, inputs, order=2)
+
+
+THIRD_ORDER = ["gelu", "silu", "conv2d_stride_padding", "max_pool2d_overlapping_padded",
+               "avg_pool2d_padded_ceil_exclude_pad", "adaptive_avg_pool2d_uneven",
+               "cross_entropy_weight_smoothing_ignore_index",
+               "binary_cross_entropy_with_logits_pos_weight_sum"]
+
+
+@pytest.mark.parametrize("name, fn, inputs", [c for c in CASES if c[0] in THIRD_ORDER],
+                         ids=[c[0] for c in CASES if c[0] in THIRD_ORDER])
+def test_third_derivatives_match_torch(torch, name, fn, inputs):
+    """The backward-of-backward ops recorded in turn (ArgmaxGather, Im2col, WindowSpread...)."""
+    _assert_derivatives_match_torch(torch, name, fn, inputs, order=3)
+
+
+def _normalize(x, axes, w, b, eps=1e-5):
+    """(x - mean) / sqrt(var + eps) * w + b from primitives (in torch: the reference)."""
+    mean = x.mean(axes, keepdim=True)
+    var = ((x - mean) ** 2).mean(axes, keepdim=True)
+    return (x - mean) / (var + eps).sqrt() * w + b
+
+
+@pytest.mark.parametrize("name, torch_fn", [
+    ("batch_norm_train", lambda m, x, w, b: _normalize(x, (0, 2, 3), w.reshape(1, 3, 1, 1),
+                                                        b.reshape(1, 3, 1, 1))),
+    ("layer_norm", lambda m, x, w, b: _normalize(x, (1, 2), w, b)),
+])
+def test_third_derivatives_of_norms_match_torch_primitives(torch, name, torch_fn):
+    """PyTorch's fused batch_norm and layer_norm treat mean and 1/std as constants from the
+    third derivative on (pytorch/pytorch#175754, #186256); ember recomputes them from x, so it
+    matches the same normalization written with torch's primitives."""
+    _, fn, inputs = next(c for c in CASES if c[0] == name)
+    _assert_derivatives_match_torch(torch, name, fn, inputs, order=3, torch_fn=torch_fn)
 
 
 class _OneRank:
