@@ -78,6 +78,8 @@ class Erf(Function):
     """erf as a differentiable op: GELU's backward recomputes Phi(x) with it when the backward
     pass is recorded (create_graph=True)."""
 
+    op_name = "gelu"  # the public op that uses it
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return erf(x)
@@ -113,6 +115,8 @@ class Gelu(Function):
     from x, so that it is differentiated too.
     """
 
+    op_name = "gelu"
+
     def forward(ctx, x, approximate="none"):
         ctx.save_for_backward(x)
         ctx.approximate = approximate
@@ -145,6 +149,8 @@ class Gelu(Function):
 class LeakyRelu(Function):
     """The mask x > 0 is a constant of the backward formula, whose own derivative in x is 0."""
 
+    op_name = "leaky_relu"
+
     def forward(ctx, x, negative_slope=0.01):
         ctx.positive, ctx.slope = x > 0, negative_slope
         return np.where(ctx.positive, x, x * negative_slope)
@@ -155,6 +161,8 @@ class LeakyRelu(Function):
 
 class Silu(Function):
     """x * sigmoid(x) in one node; a recorded backward recomputes the sigmoid from x."""
+
+    op_name = "silu"
 
     def forward(ctx, x):
         ctx.save_for_backward(x)

@@ -78,6 +78,8 @@ class Im2col(Function):
     reads it from x; geometry is (kernel, stride, pads, dilation, groups). Col2im is its
     backward, and it is Col2im's."""
 
+    op_name, torch_name = "conv2d", "Im2ColBackward0"
+
     def forward(ctx, x, geometry=None):
         ctx.x_shape, ctx.geometry = x.shape, geometry
         return im2col(x, *geometry)
@@ -89,6 +91,8 @@ class Im2col(Function):
 class Col2im(Function):
     """Scatter-add of im2col columns back onto an input of x_shape: the adjoint of Im2col, and
     Convolution's input gradient. A loop over kernel offsets only."""
+
+    op_name, torch_name = "conv2d", "Col2ImBackward0"
 
     def forward(ctx, cols, x_shape=None, geometry=None):
         ctx.geometry = geometry
@@ -120,6 +124,8 @@ class Convolution(Function):
     The ordinary backward reuses forward's im2col matrix; a recorded one rebuilds it from x
     (Im2col), so the weight gradient is differentiated in x too.
     """
+
+    op_name = "conv2d"
 
     def forward(ctx, x, weight, bias=None, *, stride: Pair, pads: Pads, dilation: Pair,
                 groups: int):
@@ -177,6 +183,8 @@ class Separable2d(Function):
     are maps of this form; expressing them as matrices gives their backward for free (the
     transposed map, itself a Separable2d).
     """
+
+    op_name = "pad"  # or adaptive_avg_pool2d: their shapes arrive checked, so errors are rare
 
     def forward(ctx, x, rows: np.ndarray, cols: np.ndarray):
         ctx.rows, ctx.cols = rows, cols

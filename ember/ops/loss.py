@@ -128,6 +128,8 @@ class CrossEntropy(Function):
     from x, so that it is differentiated too.
     """
 
+    op_name, torch_name = "cross_entropy", "NllLossBackward0"
+
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean",
                 label_smoothing=0.0):
         ctx.save_for_backward(x)
@@ -188,6 +190,8 @@ class NllLoss(Function):
     """loss_i = -w[t_i] * x[i, t_i] on log-probabilities x. Linear in x: the backward picks
     nothing from x, and its own gradient is a gather of the rows' target entries."""
 
+    op_name = "nll_loss"
+
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean"):
         z = as_rows(x)
         rows = _arange(z.shape[0])
@@ -219,6 +223,8 @@ class SoftCrossEntropy(Function):
 
     loss_i = -sum_c w_c * y'_ic * log_softmax(x)_ic, y' = (1 - eps) * y + eps / C.
     """
+
+    op_name = "cross_entropy"
 
     def forward(ctx, x, y, weight=None, reduction="mean", label_smoothing=0.0):
         ctx.save_for_backward(x, y if ctx.needs_input_grad[0] else None)
@@ -284,6 +290,7 @@ class _PointwiseLoss(Function):
 
 
 class MseLoss(_PointwiseLoss):
+    op_name = "mse_loss"
     mean_over_weight = True
 
     def elementwise(ctx, x, y):
@@ -298,6 +305,7 @@ class MseLoss(_PointwiseLoss):
 class L1Loss(_PointwiseLoss):
     """The sign of x - y is a constant of the backward formula: its derivative is 0."""
 
+    op_name = "l1_loss"
     mean_over_weight = True
 
     def elementwise(ctx, x, y):
@@ -317,6 +325,8 @@ def _clamped_logs(x):
 
 class BceLoss(_PointwiseLoss):
     """-(y log x + (1 - y) log(1 - x)), each log clamped at -100 as in PyTorch."""
+
+    op_name, torch_name = "binary_cross_entropy", "BinaryCrossEntropyBackward0"
 
     def elementwise(ctx, x, y):
         ctx.log_x, ctx.log_1mx = log_x, log_1mx = _clamped_logs(x)
@@ -348,6 +358,9 @@ def _log_weight(pos_weight: np.ndarray, y):
 class BceWithLogitsLoss(_PointwiseLoss):
     """-(pw * y * log sigmoid(x) + (1 - y) * log(1 - sigmoid(x))), in the stable form
     (1 - y) * x + (1 + (pw - 1) * y) * softplus(-x)."""
+
+    op_name = "binary_cross_entropy_with_logits"
+    torch_name = "BinaryCrossEntropyWithLogitsBackward0"
 
     def elementwise(ctx, x, y, pos_weight=None):
         e = np.exp(-np.abs(x))

@@ -76,6 +76,8 @@ class SyncSum(Function):
     """A 1-d array summed over every rank (`sync.sum`, an all-reduce); its gradient is the
     all-reduced gradient. SyncBatchNorm's cross-rank sums, as an op for recorded backwards."""
 
+    op_name = "batch_norm"
+
     def forward(ctx, a, sync=None):
         ctx.sync = sync
         return sync.sum(a.astype(np.float64)).astype(a.dtype, copy=False)
@@ -98,6 +100,8 @@ class BatchNormTraining(Function):
     The ordinary backward reuses forward's x-hat and 1/std; a recorded one recomputes them from
     x (with SyncSum across ranks), so that they are differentiated too.
     """
+
+    op_name, torch_name = "batch_norm", "NativeBatchNormBackward0"
 
     def forward(ctx, x, weight=None, bias=None, *, eps: float, momentum: float,
                 running_mean: np.ndarray | None = None, running_var: np.ndarray | None = None,
@@ -175,6 +179,8 @@ class LayerNormFunction(Function):
 
     As in BatchNormTraining, a recorded backward recomputes x-hat and 1/std from x.
     """
+
+    op_name, torch_name = "layer_norm", "NativeLayerNormBackward0"
 
     def forward(ctx, x, weight=None, bias=None, *, normalized_ndim: int, eps: float):
         axes = tuple(range(x.ndim - normalized_ndim, x.ndim))

@@ -22,6 +22,8 @@ class MaxPool2D(Function):
     The backward routes each output's gradient to the input element that won its window
     (ArgmaxScatter); the winners are constants, so that routing is linear in the gradient."""
 
+    op_name, torch_name = "max_pool2d", "MaxPool2DWithIndicesBackward0"
+
     def forward(ctx, x, kernel: Pair, stride: Pair, dilation: Pair, pads: Pads, out_hw: Pair):
         out, ctx.argmax = max_pool_with_argmax(x, kernel, stride, dilation, pads, out_hw)
         ctx.geometry = (kernel, stride, dilation, pads, x.shape)
@@ -35,6 +37,8 @@ class ArgmaxScatter(Function):
     """Zeros of the pooled input's shape with each g[n, c, y, x] added where window (y, x)
     took its maximum: MaxPool2D's backward. Its own backward is ArgmaxGather.
     geometry: (kernel, stride, dilation, pads, input shape)."""
+
+    op_name, torch_name = "max_pool2d", "MaxPool2DWithIndicesBackwardBackward0"
 
     def forward(ctx, g, argmax=None, geometry=None):
         ctx.argmax, ctx.geometry = argmax, geometry
@@ -64,6 +68,8 @@ class ArgmaxScatter(Function):
 class ArgmaxGather(Function):
     """x's element at each window's recorded maximum: max pooling with the winners fixed,
     ArgmaxScatter's backward (and ArgmaxScatter is its own)."""
+
+    op_name = "max_pool2d"
 
     def forward(ctx, x, argmax=None, geometry=None):
         ctx.argmax, ctx.geometry = argmax, geometry
@@ -102,6 +108,8 @@ class AvgPool2D(Function):
     at the borders (count_include_pad, ceil_mode) following PyTorch's rules. Linear in x: its
     backward is WindowSpread, whose backward is AvgPool2D again."""
 
+    op_name = "avg_pool2d"
+
     def forward(ctx, x, kernel: Pair, stride: Pair, pads: Pads, out_hw: Pair,
                 divisor: np.ndarray):
         win = windows(pad_hw(x, pads, 0), kernel, stride, (1, 1), out_hw)
@@ -120,6 +128,8 @@ class AvgPool2D(Function):
 class WindowSpread(Function):
     """Each g[n, c, y, x] / divisor[y, x] added to every input element of window (y, x): the
     adjoint of AvgPool2D, which is in turn its backward."""
+
+    op_name, torch_name = "avg_pool2d", "AvgPool2DBackwardBackward0"
 
     def forward(ctx, g, x_shape=None, kernel=(1, 1), stride=(1, 1), pads=(0, 0, 0, 0),
                 divisor=None):

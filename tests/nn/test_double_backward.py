@@ -305,3 +305,27 @@ def test_cross_entropy_ordinary_backward_ignores_later_changes_to_the_logits():
         h.add_(1)
     got, = autograd.grad(loss, logits)
     np.testing.assert_allclose(got.numpy(), expected.numpy())
+
+
+NAMED = ["gelu", "leaky_relu", "silu", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm_train",
+         "layer_norm", "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy",
+         "binary_cross_entropy_with_logits"]
+
+
+@pytest.mark.parametrize("name, fn, inputs", [c for c in CASES if c[0] in NAMED],
+                         ids=[c[0] for c in CASES if c[0] in NAMED])
+def test_grad_fn_names_are_torch_names(torch, name, fn, inputs):
+    """The layer ops' nodes, and the nodes their recorded backward makes, carry PyTorch's
+    names (the first input's gradient, where PyTorch's is one op)."""
+    arrays = make_arrays(inputs, seed=5)
+    nodes = []
+    for m in (ember, torch):
+        leaves = [m.tensor(a, requires_grad=True) for a in arrays]
+        out = fn(m, *leaves)
+        upstream = m.ones(tuple(out.shape), dtype=m.float64, requires_grad=True)
+        first, = m.autograd.grad((out * upstream).sum(), leaves[0], create_graph=True)
+        nodes.append((out.grad_fn, first.grad_fn))
+    (ours, ours_backward), (theirs, theirs_backward) = nodes
+    assert ours.name() == theirs.name()
+    if name in ("max_pool2d", "avg_pool2d"):
+        assert ours_backward.name() == theirs_backward.name()
