@@ -269,9 +269,10 @@ class _PointwiseLoss(Function):
     them what it would take from the cache."""
 
     mean_over_weight = False  # 'mean' divides by sum(weight) rather than the element count
+    reads_inputs = True  # local_grads reads x and y (else they are not saved, as in PyTorch)
 
     def forward(ctx, x, y, reduction="mean", weight=None, **options):
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(*((x, y) if ctx.reads_inputs else (None, None)))
         loss = ctx.elementwise(x, y, **options)
         if weight is not None:
             loss = loss * weight
@@ -307,6 +308,7 @@ class L1Loss(_PointwiseLoss):
 
     op_name = "l1_loss"
     mean_over_weight = True
+    reads_inputs = False
 
     def elementwise(ctx, x, y):
         diff = x - y
