@@ -4,7 +4,9 @@ of its first derivatives (primitives that only backward formulas call, such as I
 
 The cases are the `GRADCHECK_CASES` tables of the test modules (tests/test_ops.py's is the
 model: (id, fn(m, *inputs), input shapes, domain)); a module that defines one runs each of its
-cases through gradcheck, gradgradcheck and a PyTorch parity test.
+cases through gradcheck, gradgradcheck and a PyTorch parity test. A table whose cases are
+(id, fn, inputs) lists (shape, domain) per input and makes them with its module's
+`make_arrays(inputs, seed)` (tests/nn/test_double_backward.py).
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ def primitives() -> set[type]:
 
 
 def case_tables() -> dict[str, list]:
+    """Each table's cases as (fn, input arrays)."""
+    from test_ops import make_inputs
+
     tables = {}
     for path in sorted(TESTS.rglob("test_*.py")):
         if "GRADCHECK_CASES" not in path.read_text():
@@ -44,8 +49,13 @@ def case_tables() -> dict[str, list]:
         spec = importlib.util.spec_from_file_location(f"_coverage_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        if hasattr(module, "GRADCHECK_CASES"):
-            tables[str(path.relative_to(TESTS))] = module.GRADCHECK_CASES
+        if not hasattr(module, "GRADCHECK_CASES"):
+            continue
+        rng = np.random.default_rng(0)
+        tables[str(path.relative_to(TESTS))] = [
+            (case[1], make_inputs(case[2], case[3], rng) if len(case) == 4
+             else module.make_arrays(case[2], seed=0))
+            for case in module.GRADCHECK_CASES]
     return tables
 
 
@@ -60,10 +70,9 @@ def graph_nodes(outputs) -> set[type]:
     return {type(n) for n in seen}
 
 
-def nodes_of_case(fn, shapes, domain) -> set[type]:
-    from test_ops import items, make_inputs
+def nodes_of_case(fn, arrays) -> set[type]:
+    from test_ops import items
 
-    arrays = make_inputs(shapes, domain, np.random.default_rng(0))
     xs = [ember.tensor(a, dtype=ember.float64, requires_grad=True) for a in arrays]
     outs = [o for o in items(fn(ember, *xs)) if o.requires_grad]
     found = graph_nodes(outs)
@@ -84,8 +93,8 @@ def test_every_primitive_has_gradcheck_and_parity_cases():
     tables = case_tables()
     assert "test_ops.py" in tables
     for cases in tables.values():
-        for _, fn, shapes, domain in cases:
-            covered |= nodes_of_case(fn, shapes, domain)
+        for fn, arrays in cases:
+            covered |= nodes_of_case(fn, arrays)
     missing = sorted(cls.__module__ + "." + cls.__name__ for cls in primitives() - covered)
     assert missing == [], f"primitives without gradcheck and parity cases: {missing}"
 
@@ -94,5 +103,5 @@ def test_the_coverage_finder_sees_a_missing_primitive():
     class Unused(Function):
         pass
 
-    assert Unused not in {t for cases in case_tables().values() for _, fn, s, d in cases
-                          for t in nodes_of_case(fn, s, d)}
+    assert Unused not in {t for cases in case_tables().values() for fn, arrays in cases
+                          for t in nodes_of_case(fn, arrays)}

@@ -52,6 +52,25 @@ def batch_norm_train(m, x, w, b):
     return F(m).batch_norm(x, running_mean, running_var, w, b, training=True, momentum=0.3)
 
 
+class _OneRank:
+    """BatchNormTraining's `sync` for a process group of one: the code path of SyncBatchNorm,
+    without MPI (tests/distributed checks several ranks against one process)."""
+
+    def gather(self, local: np.ndarray) -> np.ndarray:
+        return local[None].copy()
+
+    def sum(self, local: np.ndarray) -> np.ndarray:
+        return local
+
+
+def sync_batch_norm_one_rank(m, x, w, b):
+    """SyncBatchNorm's path (SyncSum in a recorded backward) in one process: torch's is plain
+    batch norm."""
+    if m.__name__ == "torch":
+        return F(m).batch_norm(x, None, None, w, b, training=True)
+    return BatchNormTraining.apply(x, w, b, eps=1e-5, momentum=0.1, sync=_OneRank())
+
+
 R, UNIT, PROB = "real", "unit", "prob"
 IMAGE = ((2, 3, 5, 5), R)
 CASES = [
@@ -88,6 +107,8 @@ CASES = [
      [((2, 2, 5, 6), R)]),
     # ---- normalization
     ("batch_norm_train", batch_norm_train, [((4, 3, 2, 2), R), ((3,), R), ((3,), R)]),
+    ("sync_batch_norm_one_rank", sync_batch_norm_one_rank,
+     [((4, 3, 2), R), ((3,), R), ((3,), R)]),
     ("batch_norm_train_2d_weight_only",
      lambda m, x, w: F(m).batch_norm(x, None, None, w, None, training=True),
      [((5, 3), R), ((3,), R)]),
@@ -155,6 +176,7 @@ CASES = [
          x, y, reduction="none", pos_weight=const(m, POS_WEIGHT)), [((5, 4), R), ((5, 4), UNIT)]),
 ]
 IDS = [c[0] for c in CASES]
+GRADCHECK_CASES = CASES  # see tests/test_op_coverage.py
 
 
 def make_arrays(inputs, seed: int) -> list[np.ndarray]:
@@ -246,17 +268,6 @@ def test_third_derivatives_of_norms_match_torch_primitives(torch, name, torch_fn
     matches the same normalization written with torch's primitives."""
     _, fn, inputs = next(c for c in CASES if c[0] == name)
     _assert_derivatives_match_torch(torch, name, fn, inputs, order=3, torch_fn=torch_fn)
-
-
-class _OneRank:
-    """BatchNormTraining's `sync` for a process group of one: the code path of SyncBatchNorm,
-    without MPI (tests/distributed checks several ranks against one process)."""
-
-    def gather(self, local: np.ndarray) -> np.ndarray:
-        return local[None].copy()
-
-    def sum(self, local: np.ndarray) -> np.ndarray:
-        return local
 
 
 @pytest.mark.parametrize("affine", [True, False])
