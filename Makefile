@@ -7,7 +7,9 @@ STAMP  := $(VENV)/.installed-stamp
 EMBER_DATA ?= $(wildcard $(abspath ../shared/data))
 export EMBER_DATA
 
-.PHONY: train test lint bench venv
+DOCS_STAMP := $(VENV)/.docs-stamp
+
+.PHONY: train test lint bench venv docs
 
 venv: $(STAMP)
 
@@ -21,12 +23,23 @@ train: $(STAMP)
 	$(VENV)/bin/ember train --dataset mnist --model cnn --epochs 3 --out runs/mnist-cnn
 
 # One BLAS thread per test worker: with two workers on two cores, more threads only contend.
+# loadgroup keeps each documentation page's examples on one worker, in order (conftest.py).
 test: $(STAMP)
-	$(VENV)/bin/ruff check ember tests benchmarks
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/pytest -n 2 -q -p no:cacheprovider
+	$(VENV)/bin/ruff check ember tests benchmarks docs conftest.py
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/pytest -n 2 \
+		--dist loadgroup -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check ember tests benchmarks
+	$(VENV)/bin/ruff check ember tests benchmarks docs conftest.py
+
+# The documentation site (guide, reference, the command's manual) into site/. --strict: a broken
+# link, a missing reference or a missing quoted snippet fails the build.
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
 
 bench: $(STAMP)
 	$(VENV)/bin/ember bench
