@@ -158,6 +158,7 @@ class Function:
         t = _new(_Tensor)
         t._data = out
         t.grad = None
+        # --8<-- [start:apply-record]
         if record:
             if n == 1:
                 a = inputs[0]
@@ -178,6 +179,7 @@ class Function:
         else:
             t.grad_fn = None
             t.requires_grad = False
+        # --8<-- [end:apply-record]
         return t
 
     @classmethod

@@ -9,6 +9,7 @@ from ..autograd import Function
 __all__ = ["MatMul", "Linear"]
 
 
+# --8<-- [start:matmul]
 class MatMul(Function):
     op_name = "matmul"
     torch_name = "MmBackward0"
@@ -47,6 +48,7 @@ class MatMul(Function):
             if b_ndim == 1:
                 gb = gb[..., 0]
         return ga, gb
+# --8<-- [end:matmul]
 
 
 class Linear(Function):
