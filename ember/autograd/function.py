@@ -100,6 +100,7 @@ class Function:
         ctx.saved = arrays
 
     @property
+    # --8<-- [start:saved-tensors]
     def saved_tensors(ctx) -> tuple:
         """What forward saved: arrays, or, while the engine records a backward pass
         (create_graph=True), Tensors connected to the graph."""
@@ -120,6 +121,7 @@ class Function:
         if not _mode.graph_backward:
             return saved
         return tuple(_as_graph_tensor(ctx, a, s) for a, s in zip(saved, sources))
+    # --8<-- [end:saved-tensors]
 
     # ---- running ----------------------------------------------------------------------
     @classmethod

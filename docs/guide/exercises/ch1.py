@@ -11,5 +11,8 @@ def strides_in_elements(t: ember.Tensor) -> tuple[int, ...]:
 
 
 def is_view_of(a: ember.Tensor, b: ember.Tensor) -> bool:
-    """Whether a and b share memory: the same owner (a tensor that is not a view owns itself)."""
-    return (a._base or a) is (b._base or b)
+    """Whether a and b share memory: the same owner (a tensor that is not a view owns itself).
+    `is not None`, not `or`: a tensor's truth value is its value's, as in PyTorch."""
+    owner_a = a._base if a._base is not None else a
+    owner_b = b._base if b._base is not None else b
+    return owner_a is owner_b

@@ -1,0 +1,72 @@
+"""The guide's exercises: each chapter's solutions (docs/guide/exercises/chN.py) are checked."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ember
+from ember.autograd import gradcheck, gradgradcheck
+
+EXERCISES = Path(__file__).resolve().parents[2] / "docs" / "guide" / "exercises"
+
+
+def solutions(chapter: int):
+    path = EXERCISES / f"ch{chapter}.py"
+    spec = importlib.util.spec_from_file_location(f"guide_ch{chapter}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ch1_strides_and_views():
+    ch1 = solutions(1)
+    x = ember.arange(24.0).reshape(2, 3, 4)
+    for t in (x, x.permute(2, 0, 1), x[:, 1], x[..., ::2], x[0].t(),
+              ember.ones(3, 1).expand(3, 5)):
+        assert ch1.strides_in_elements(t) == t.stride()
+    assert ch1.is_view_of(x[:, 1], x) and ch1.is_view_of(x.permute(2, 0, 1), x[0])
+    assert not ch1.is_view_of(x.clone(), x)
+
+
+def test_ch2_primitives_pass_gradcheck():
+    ch2 = solutions(2)
+    x = ember.randn(5, dtype=ember.float64, requires_grad=True)
+    assert gradcheck(ch2.Sinh.apply, (x,)) and gradgradcheck(ch2.Sinh.apply, (x,))
+    np.testing.assert_allclose(ch2.Sinh.apply(x).detach().numpy(), np.sinh(x.detach().numpy()))
+    a = ember.rand(3, 1, dtype=ember.float64, requires_grad=True) + 0.5
+    b = ember.rand(4, dtype=ember.float64, requires_grad=True) + 0.5
+    a, b = a.detach().requires_grad_(), b.detach().requires_grad_()
+    assert gradcheck(ch2.Hypot.apply, (a, b)) and gradgradcheck(ch2.Hypot.apply, (a, b))
+    assert ch2.Hypot.apply(a, b).shape == (3, 4)
+
+
+def test_ch3_graph_walk_penalty_and_versions():
+    ch3 = solutions(3)
+    x = ember.ones(3, requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0
+    assert ch3.count_nodes(y) == 10_000
+    shared = x.exp()
+    assert ch3.count_nodes(shared * shared + shared) == 3  # exp, mul, add: each once
+
+    def f(t):
+        return (t ** 3).sum()
+
+    x = ember.randn(4, dtype=ember.float64, requires_grad=True)
+    penalty = ch3.grad_norm_penalty(f, x)
+    np.testing.assert_allclose(penalty.item(), (9 * x.detach().numpy() ** 4).sum())
+    assert gradcheck(lambda t: ch3.grad_norm_penalty(f, t), (x,))
+    assert ch3.exp_then_add_raises() is True
+
+
+@pytest.mark.parametrize("chapter", range(1, 8))
+def test_every_chapter_has_checked_exercises(chapter):
+    """Each chapter ends with exercises whose solutions exist and are tested above."""
+    page = next((EXERCISES.parent).glob(f"0{chapter}-*.md")).read_text()
+    assert "## Exercises" in page and f'"docs/guide/exercises/ch{chapter}.py"' in page
+    assert f"def test_ch{chapter}_" in Path(__file__).read_text()
