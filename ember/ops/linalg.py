@@ -51,6 +51,7 @@ class MatMul(Function):
 # --8<-- [end:matmul]
 
 
+# --8<-- [start:linear-op]
 class Linear(Function):
     """y = x @ W.T + b in one op (addmm-style): saves a temporary and a graph node."""
 
@@ -75,3 +76,4 @@ class Linear(Function):
         if len(needs) > 2 and needs[2]:
             gb = np.sum(g, axis=tuple(range(g.ndim - 1)))
         return gx, gw, gb
+# --8<-- [end:linear-op]

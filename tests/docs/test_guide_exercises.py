@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 import ember
+from ember import nn
 from ember.autograd import gradcheck, gradgradcheck
+from ember.models import CNN
 
 EXERCISES = Path(__file__).resolve().parents[2] / "docs" / "guide" / "exercises"
 
@@ -62,6 +64,30 @@ def test_ch3_graph_walk_penalty_and_versions():
     np.testing.assert_allclose(penalty.item(), (9 * x.detach().numpy() ** 4).sum())
     assert gradcheck(lambda t: ch3.grad_norm_penalty(f, t), (x,))
     assert ch3.exp_then_add_raises() is True
+
+
+def test_ch4_modules():
+    ch4 = solutions(4)
+    block = ch4.Residual(nn.Linear(3, 3))
+    assert sorted(block.state_dict()) == ["inner.bias", "inner.weight"]
+    x = ember.randn(2, 3)
+    np.testing.assert_allclose(block(x).detach().numpy(),
+                               (x + block.inner(x)).detach().numpy())
+
+    cnn = CNN()
+    total = sum(p.numel() for p in cnn.parameters())
+    assert ch4.count_parameters(cnn) == total
+    cnn.features.requires_grad_(False)
+    assert ch4.count_parameters(cnn) == total - sum(p.numel() for p in cnn.features.parameters())
+
+    mine, reference = ch4.MyLinear(5, 3), nn.Linear(5, 3)
+    assert float(mine.weight.abs().max()) <= 1 / 5 ** 0.5
+    reference.load_state_dict(mine.state_dict())
+    x = ember.randn(4, 5)
+    mine(x).square().sum().backward()
+    reference(x).square().sum().backward()
+    for a, b in ((mine.weight, reference.weight), (mine.bias, reference.bias)):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("chapter", range(1, 8))
