@@ -90,6 +90,31 @@ def test_ch4_modules():
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_ch5_sgd_by_hand_and_accuracy():
+    ch5 = solutions(5)
+    mine, reference = nn.Linear(3, 2), nn.Linear(3, 2)
+    reference.load_state_dict(mine.state_dict())
+    optimizer = ember.optim.SGD(reference.parameters(), lr=0.1, momentum=0.9)
+    velocities = [None, None]
+    x, y = ember.randn(8, 3), ember.randint(0, 2, (8,))
+    for _ in range(3):
+        for model in (mine, reference):
+            model.zero_grad()
+            ember.nn.functional.cross_entropy(model(x), y).backward()
+        ch5.sgd_momentum_step(list(mine.parameters()), velocities, lr=0.1, momentum=0.9)
+        optimizer.step()
+    for a, b in zip(mine.parameters(), reference.parameters()):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+    data = ember.utils.data.TensorDataset(ember.eye(4), ember.arange(4))
+    always_zero = nn.Linear(4, 4)
+    with ember.no_grad():
+        always_zero.weight.zero_()
+        always_zero.bias.copy_(ember.tensor([1.0, 0.0, 0.0, 0.0]))
+    loader = ember.utils.data.DataLoader(data, batch_size=3)
+    assert ch5.accuracy(always_zero, loader) == 0.25 and always_zero.training
+
+
 @pytest.mark.parametrize("chapter", range(1, 8))
 def test_every_chapter_has_checked_exercises(chapter):
     """Each chapter ends with exercises whose solutions exist and are tested above."""
