@@ -281,6 +281,7 @@ def _check_finite(arr, op: Function, phase: str) -> None:
         raise RuntimeError(f"detect_anomaly: {name} produced {bad} in its {phase} output")
 
 
+# --8<-- [start:binary-operator]
 def binary_operator(op: type[Function], general: Callable, float_only: bool = False) -> Callable:
     """`tensor <op> tensor` (Tensor.__add__ and friends) with Function.apply inlined for the
     common case, two tensors of one dtype: this one path carries every small element-wise op.
@@ -319,3 +320,4 @@ def binary_operator(op: type[Function], general: Callable, float_only: bool = Fa
         return t
 
     return operator
+# --8<-- [end:binary-operator]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import time
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +114,49 @@ def test_ch5_sgd_by_hand_and_accuracy():
         always_zero.bias.copy_(ember.tensor([1.0, 0.0, 0.0, 0.0]))
     loader = ember.utils.data.DataLoader(data, batch_size=3)
     assert ch5.accuracy(always_zero, loader) == 0.25 and always_zero.training
+
+
+def test_ch6_unfused_linear_and_timing():
+    ch3, ch6 = solutions(3), solutions(6)
+    x = ember.randn(4, 3)
+    w1 = ember.randn(2, 3, requires_grad=True)
+    b1 = ember.randn(2, requires_grad=True)
+    w2, b2 = w1.detach().clone().requires_grad_(), b1.detach().clone().requires_grad_()
+    unfused, fused = ch6.linear_unfused(x, w1, b1), ember.nn.functional.linear(x, w2, b2)
+    np.testing.assert_allclose(unfused.detach().numpy(), fused.detach().numpy(), rtol=1e-6)
+    assert (ch3.count_nodes(unfused), ch3.count_nodes(fused)) == (3, 1)
+    unfused.sum().backward()
+    fused.sum().backward()
+    np.testing.assert_allclose(w1.grad.numpy(), w2.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(b1.grad.numpy(), b2.grad.numpy(), rtol=1e-6)
+
+    calls = []
+    best = ch6.best_time(lambda: calls.append(time.sleep(0.001)), repeats=3)
+    assert len(calls) == 3 and 0.001 <= best < 0.5
+
+
+def test_ch7_data_parallel_by_hand_and_gradient_order():
+    ch7 = solutions(7)
+    whole, a, b = nn.Linear(3, 2), nn.Linear(3, 2), nn.Linear(3, 2)
+    a.load_state_dict(whole.state_dict())
+    b.load_state_dict(whole.state_dict())
+    x, y = ember.randn(8, 3), ember.randint(0, 2, (8,))
+    F = ember.nn.functional
+    F.cross_entropy(whole(x), y).backward()
+    F.cross_entropy(a(x[:4]), y[:4]).backward()
+    F.cross_entropy(b(x[4:]), y[4:]).backward()
+    ch7.average_gradients([a, b])
+    for replica in (a, b):
+        for p, q in zip(replica.parameters(), whole.parameters()):
+            np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+    mlp = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2))
+    names = [name for name, _ in mlp.named_parameters()]
+    order = ch7.gradient_order(mlp, ember.randn(3, 4))
+    assert order == [n for i in (4, 2, 0) for n in (f"{i}.weight", f"{i}.bias")]
+    assert sorted(order) == sorted(names)
+    mlp(ember.randn(3, 4)).sum().backward()  # the hooks are gone: nothing is appended
+    assert len(order) == len(names)
 
 
 @pytest.mark.parametrize("chapter", range(1, 8))
