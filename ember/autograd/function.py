@@ -69,9 +69,15 @@ class Function:
     saves_nothing = False  # set by ops that never call save_for_backward (a check less per op)
 
     def forward(ctx, *arrays, **kwargs) -> np.ndarray:
+        """The op on its inputs' NumPy arrays (keyword options as given to `apply`); returns the
+        output array. Saves what backward needs with `ctx.save_for_backward`."""
         raise NotImplementedError
 
     def backward(ctx, grad):
+        """The gradients of the inputs from `grad`, the gradient of the output (same shape): one
+        per input, None where `ctx.needs_input_grad` is False. Written with operators and the
+        NumPy functions of ember/numpy_dispatch.py, so that it runs on arrays and, under
+        create_graph=True, on Tensors. Broadcast gradients are summed down by the engine."""
         raise NotImplementedError
 
     # How PyTorch names this node and this op, where that is not `<Class>Backward0` and the
@@ -80,6 +86,8 @@ class Function:
     op_name: str | None = None
 
     def name(self) -> str:
+        """The node's name as PyTorch prints it in grad_fn: `<Class>Backward0` (MulBackward0),
+        or the op's `torch_name` where PyTorch's differs."""
         return self.torch_name or type(self).__name__ + "Backward0"
 
     def __repr__(self) -> str:
