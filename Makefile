@@ -13,7 +13,9 @@ DEV_STAMP := $(VENV)/.installed-dev
 EMBER_DATA ?= $(wildcard $(abspath ../shared/data))
 export EMBER_DATA
 
-.PHONY: train test lint bench venv
+DOCS_STAMP := $(VENV)/.docs-stamp
+
+.PHONY: train test lint bench venv docs
 
 venv: $(DEV_STAMP)
 
@@ -28,7 +30,7 @@ $(CLI_STAMP): pyproject.toml | $(PY)
 	@touch $@
 
 $(DEV_STAMP): $(CLI_STAMP)
-	@echo "make: installing the test tools (pytest, pytest-xdist, hypothesis, ruff) and ember's" \
+	@echo "make: installing the test tools (pytest, pytest-xdist, hypothesis, ruff, Sybil) and ember's" \
 	  "optional extras (ml_dtypes, mpi4py, mpich) into $(VENV)"
 	@$(PY) -m pip install --quiet -e '.[dev]' >>$(LOG) 2>&1 || { tail -n 25 $(LOG); exit 1; }
 	@touch $@
@@ -44,14 +46,25 @@ train: $(CLI_STAMP)
 	fi
 
 # One BLAS thread per test worker: with two workers on two cores, more threads only contend.
-# -rs lists why tests were skipped (without PyTorch, the parity tests are).
+# -rs lists why tests were skipped (without PyTorch, the parity tests are); loadgroup keeps each
+# documentation page's examples on one worker, in order (conftest.py).
 test: $(DEV_STAMP)
-	$(VENV)/bin/ruff check ember tests benchmarks _ember_cli.py
+	$(VENV)/bin/ruff check ember tests benchmarks docs conftest.py _ember_cli.py
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/pytest -n 2 -q -rs \
-	  -p no:cacheprovider
+	  --dist loadgroup -p no:cacheprovider
 
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check ember tests benchmarks _ember_cli.py
+	$(VENV)/bin/ruff check ember tests benchmarks docs conftest.py _ember_cli.py
+
+# The documentation site (guide, reference, the command's manual) into site/. --strict: a broken
+# link, a missing reference or a missing quoted snippet fails the build.
+$(DOCS_STAMP): pyproject.toml $(DEV_STAMP)
+	@echo "make: installing MkDocs, Material and mkdocstrings into $(VENV)"
+	@$(PY) -m pip install --quiet -e '.[docs]' >>$(LOG) 2>&1 || { tail -n 25 $(LOG); exit 1; }
+	@touch $@
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
 
 bench: $(CLI_STAMP)
 	$(VENV)/bin/ember bench

@@ -34,6 +34,7 @@ _NO_GRAD_VIEW = (
     "tracked).")
 
 
+# --8<-- [start:inplace]
 def inplace(self: Tensor, name: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
     """Replace self's values by compute(alias of self), keeping the graph right; returns self."""
     recording = _mode.enabled
@@ -64,6 +65,7 @@ def inplace(self: Tensor, name: str, compute: Callable[[Tensor], Tensor]) -> Ten
         root.requires_grad = True
         regenerate(root)
     return self
+# --8<-- [end:inplace]
 
 
 def check_inplace(self: Tensor, name: str) -> None:
@@ -157,9 +159,11 @@ class CopySlices(Function):
             return ctx.view_fn(x)
         return ctx.view_fn(_make(x, None))._data
 
+    # --8<-- [start:copyslices]
     def backward(ctx, g):
         size = math.prod(g.shape)
         positions = ctx.region(np.arange(size).reshape(g.shape))
         keep = np.ones(size, dtype=bool)
         keep[positions.reshape(-1)] = False
         return g * keep.reshape(g.shape), ctx.region(g)
+    # --8<-- [end:copyslices]

@@ -105,6 +105,8 @@ def inplace_of(fn, name: str):
         return inplace(self, name, lambda old: fn(old, *args, **kwargs))
 
     method.__name__ = name
+    method.__doc__ = (f"In-place {getattr(fn, '__name__', name)}: writes the result into this "
+                      "tensor and returns it. Same arguments and errors as the function.")
     return method
 
 

@@ -33,6 +33,7 @@ class MLP(nn.Module):
         return self.fc3(x)
 
 
+# --8<-- [start:cnn]
 class CNN(nn.Module):
     """Two 3x3 conv + max-pool stages (32 and 64 channels), then a 128-unit hidden layer.
 
@@ -61,6 +62,7 @@ class CNN(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.classifier(self.features(x))
+# --8<-- [end:cnn]
 
 
 MODELS: dict[str, type[nn.Module]] = {"mlp": MLP, "cnn": CNN}

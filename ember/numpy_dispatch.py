@@ -84,6 +84,7 @@ _FUNCTIONS = {
 }
 
 
+# --8<-- [start:dispatch]
 def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     fn = _UFUNCS.get(ufunc)
     if method != "__call__" or kwargs or fn is None:
@@ -97,6 +98,7 @@ def array_function(self, func, types, args, kwargs):
         if fn is not None:
             return fn(*args, **kwargs)
     return func(*_arrays(args), **_arrays(kwargs))
+# --8<-- [end:dispatch]
 
 
 def _arrays(x):

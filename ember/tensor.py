@@ -35,6 +35,7 @@ class Size(tuple):
 
 
 
+# --8<-- [start:make]
 def _make(data: np.ndarray, grad_fn) -> Tensor:
     """Wrap an array without checks or copies (the hot path of every op)."""
     t = _new(Tensor)
@@ -43,11 +44,13 @@ def _make(data: np.ndarray, grad_fn) -> Tensor:
     t.grad_fn = grad_fn
     t.requires_grad = grad_fn is not None
     return t
+# --8<-- [end:make]
 
 
 _new = object.__new__
 
 
+# --8<-- [start:tensor-class]
 class Tensor:
     """An n-dimensional array with autograd: a NumPy array (`_data`), and where it came from.
 
@@ -61,6 +64,7 @@ class Tensor:
     _view_fn = None  # for a view: replays the view ops on `_base` (None: made under no_grad)
     _grad_hooks = None  # register_hook on a leaf
     _post_accumulate_hooks = None
+    # --8<-- [end:tensor-class]
 
     def __init__(self, *args, requires_grad: bool = False, **kwargs) -> None:
         """PyTorch's legacy constructor: Tensor(3, 4) is uninitialised, Tensor([1, 2]) data of

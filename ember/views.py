@@ -23,6 +23,7 @@ from .autograd.function import version_counter
 _PRUNE_AT = 64  # dead weak references are dropped whenever the list reaches a multiple of this
 
 
+# --8<-- [start:view-of]
 def view_of(base, out, replay: Callable):
     """Mark `out`, made from `base` by a view op, as a view of base's memory. `replay(t)`
     applies the same view op to a tensor t shaped like base."""
@@ -45,6 +46,7 @@ def view_of(base, out, replay: Callable):
             views[:] = [r for r in views if r() is not None]
         views.append(weakref.ref(out))
     return out
+# --8<-- [end:view-of]
 
 
 def _chain(first: Callable, then: Callable) -> Callable:

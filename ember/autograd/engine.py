@@ -28,6 +28,7 @@ from .grad_mode import _mode
 _Tensor = None
 
 
+# --8<-- [start:unbroadcast]
 def _unbroadcast(grad, shape: tuple):
     """Sum a broadcast gradient back down to `shape`: the one place broadcasting is undone.
     `grad` is an array, or a Tensor when the backward pass is recorded."""
@@ -38,8 +39,10 @@ def _unbroadcast(grad, shape: tuple):
     if axes:
         grad = np.sum(grad, axis=axes, keepdims=True)
     return grad
+# --8<-- [end:unbroadcast]
 
 
+# --8<-- [start:toposort]
 def _topological_order(roots: Sequence[Function], count_leaves: bool) -> tuple[list, dict]:
     """Nodes ordered so that each comes before every node it feeds into (iterative DFS), and,
     when asked, for each leaf that needs a gradient, how many edges lead to it."""
@@ -70,6 +73,7 @@ def _topological_order(roots: Sequence[Function], count_leaves: bool) -> tuple[l
                 leaf_uses[edge] = leaf_uses.get(edge, 0) + 1
     order.reverse()
     return order, leaf_uses
+# --8<-- [end:toposort]
 
 
 _KEPT = ("retained", "tensor_hooks")
@@ -122,6 +126,7 @@ class _Pass:
             hook(leaf)
 
 
+# --8<-- [start:accumulate]
 def _accumulate(leaf, g: np.ndarray, shared: bool) -> None:
     """Add g into leaf.grad in place; a new .grad owns its array (it is changed in place later,
     so g is copied if anything else may hold it)."""
@@ -136,6 +141,7 @@ def _accumulate(leaf, g: np.ndarray, shared: bool) -> None:
         grad._data += g
     else:  # reassigned by the user, or the graph of an earlier create_graph pass
         leaf.grad = _Tensor._from_op((grad._data + g).astype(leaf._data.dtype, copy=False), None)
+# --8<-- [end:accumulate]
 
 
 def _run_tensor_hooks(hooks: list, g, graph: bool):
@@ -216,6 +222,7 @@ def _run(roots, root_grads, retain: bool, capture, graph: bool) -> None:
         in_grads = node.backward(grad)
         if in_grads.__class__ is not tuple:
             in_grads = (in_grads,)
+        # --8<-- [start:free]
         if not retain:
             node.output = None  # every consumer has passed its gradient on by now
             saved = node.__dict__
@@ -225,6 +232,8 @@ def _run(roots, root_grads, retain: bool, capture, graph: bool) -> None:
                 saved["backward"] = _freed_backward
                 if kept:  # what the tensor asked for stays: retains_grad, its hooks
                     saved.update(kept)
+        # --8<-- [end:free]
+        # --8<-- [start:route]
         for edge, g, need in zip(node.parents, in_grads, node.needs_input_grad):
             if not need:
                 continue
@@ -260,6 +269,7 @@ def _run(roots, root_grads, retain: bool, capture, graph: bool) -> None:
             else:
                 run = run or _Pass(graph, capture, leaf_uses)
                 run.to_leaf(edge, g, graph or _maybe_shared(g, grad, in_grads))
+        # --8<-- [end:route]
 
 
 def _maybe_shared(g: np.ndarray, grad: np.ndarray, in_grads: tuple) -> bool:

@@ -69,9 +69,15 @@ class Function:
     saves_nothing = False  # set by ops that never call save_for_backward (a check less per op)
 
     def forward(ctx, *arrays, **kwargs) -> np.ndarray:
+        """The op on its inputs' NumPy arrays (keyword options as given to `apply`); returns the
+        output array. Saves what backward needs with `ctx.save_for_backward`."""
         raise NotImplementedError
 
     def backward(ctx, grad):
+        """The gradients of the inputs from `grad`, the gradient of the output (same shape): one
+        per input, None where `ctx.needs_input_grad` is False. Written with operators and the
+        NumPy functions of ember/numpy_dispatch.py, so that it runs on arrays and, under
+        create_graph=True, on Tensors. Broadcast gradients are summed down by the engine."""
         raise NotImplementedError
 
     # How PyTorch names this node and this op, where that is not `<Class>Backward0` and the
@@ -80,6 +86,8 @@ class Function:
     op_name: str | None = None
 
     def name(self) -> str:
+        """The node's name as PyTorch prints it in grad_fn: `<Class>Backward0` (MulBackward0),
+        or the op's `torch_name` where PyTorch's differs."""
         return self.torch_name or type(self).__name__ + "Backward0"
 
     def __repr__(self) -> str:
@@ -100,6 +108,7 @@ class Function:
         ctx.saved = arrays
 
     @property
+    # --8<-- [start:saved-tensors]
     def saved_tensors(ctx) -> tuple:
         """What forward saved: arrays, or, while the engine records a backward pass
         (create_graph=True), Tensors connected to the graph."""
@@ -120,6 +129,7 @@ class Function:
         if not _mode.graph_backward:
             return saved
         return tuple(_as_graph_tensor(ctx, a, s) for a, s in zip(saved, sources))
+    # --8<-- [end:saved-tensors]
 
     # ---- running ----------------------------------------------------------------------
     @classmethod
@@ -158,6 +168,7 @@ class Function:
         t = _new(_Tensor)
         t._data = out
         t.grad = None
+        # --8<-- [start:apply-record]
         if record:
             if n == 1:
                 a = inputs[0]
@@ -178,6 +189,7 @@ class Function:
         else:
             t.grad_fn = None
             t.requires_grad = False
+        # --8<-- [end:apply-record]
         return t
 
     @classmethod
@@ -277,6 +289,7 @@ def _check_finite(arr, op: Function, phase: str) -> None:
         raise RuntimeError(f"detect_anomaly: {name} produced {bad} in its {phase} output")
 
 
+# --8<-- [start:binary-operator]
 def binary_operator(op: type[Function], general: Callable, float_only: bool = False) -> Callable:
     """`tensor <op> tensor` (Tensor.__add__ and friends) with Function.apply inlined for the
     common case, two tensors of one dtype: this one path carries every small element-wise op.
@@ -315,3 +328,4 @@ def binary_operator(op: type[Function], general: Callable, float_only: bool = Fa
         return t
 
     return operator
+# --8<-- [end:binary-operator]

@@ -108,4 +108,7 @@ def detect_anomaly(check_nan: bool = True):
 
 
 def set_detect_anomaly(mode: bool) -> None:
+    """Turn anomaly detection on or off for the whole program (detect_anomaly's switch): each
+    op's forward and backward output is checked for NaN and Inf, and the first op to make one
+    raises RuntimeError naming it."""
     _mode.anomaly = bool(mode)

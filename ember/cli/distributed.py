@@ -149,6 +149,7 @@ class DistributedTrainer(Trainer):
             manual_seed(int.from_bytes(hashlib.sha256(key).digest()[:8], "little") >> 1)
         return super().fit(_AgreedStop(stop))
 
+    # --8<-- [start:ddp-step]
     def _train_step(self, x: Tensor, y: Tensor) -> tuple[float, int]:
         """One step on this rank's share of the global batch (x, y); the global batch's mean
         loss and number of correct predictions."""
@@ -170,3 +171,4 @@ class DistributedTrainer(Trainer):
         totals = Tensor(np.array([loss.item(), correct], np.float64) * (scale > 0))
         dist.all_reduce(totals)
         return float(totals._data[0]) / n, int(totals._data[1])
+    # --8<-- [end:ddp-step]

@@ -164,6 +164,7 @@ class Trainer:
                 return False
         return True
 
+    # --8<-- [start:train-epoch]
     def _train_epoch(self, stop: StopRequest) -> bool:
         p, loader = self.position, self.train_loader
         self.shuffle_generator.set_state(self.epoch_start_shuffle_state)
@@ -204,6 +205,7 @@ class Trainer:
         if self.scheduler is not None:
             self.scheduler.step()
         return loss.item(), (logits.argmax(dim=1) == y).sum().item()
+    # --8<-- [end:train-epoch]
 
     def _finish_epoch(self, evaluation: Evaluation) -> None:
         p = self.position

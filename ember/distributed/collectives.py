@@ -60,6 +60,8 @@ class Work:
         self._source = None
 
     def wait(self, timeout=None) -> bool:
+        """Block until the operation is done and its result written into the output tensor;
+        returns True. `timeout` is accepted for PyTorch's signature and ignored."""
         if not self._done:
             status = mpi().Status()
             self._request.Wait(status)
@@ -68,6 +70,8 @@ class Work:
         return True
 
     def is_completed(self) -> bool:
+        """Whether the operation is done, without blocking (it also lets MPI make progress on
+        it); the result is in place once it is."""
         if not self._done and self._request.Test():
             self._complete()
         return self._done

@@ -55,9 +55,11 @@ class ProcessGroup:
         self._ranks = ranks
 
     def rank(self) -> int:
+        """This process's rank in the group, 0 to size() - 1."""
         return self._comm.Get_rank()
 
     def size(self) -> int:
+        """The number of processes in the group."""
         return self._comm.Get_size()
 
     def group_rank(self, global_rank: int) -> int:
@@ -99,10 +101,12 @@ def is_available() -> bool:
 
 
 def is_mpi_available() -> bool:
+    """Whether the MPI backend can be used (mpi4py and an MPI library are installed)."""
     return is_available()
 
 
 def is_initialized() -> bool:
+    """Whether init_process_group has created the default group (and it is not destroyed)."""
     return GroupMember.WORLD is not None
 
 
@@ -228,6 +232,8 @@ def get_world_size(group=None) -> int:
 
 
 def get_backend(group=None) -> str:
+    """The group's backend: always "mpi". Raises ValueError (PyTorch's message) before
+    init_process_group."""
     default_group()
     return Backend.MPI
 

@@ -36,6 +36,7 @@ class StateDictMixin:
         for name, value in self._local_state().items():
             destination[prefix + name] = value if keep_vars else value.detach()
 
+    # --8<-- [start:state-dict]
     def state_dict(self, *, destination: dict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> dict[str, Tensor]:
         """Parameters and persistent buffers under PyTorch's dotted names ("0.weight", ...).
@@ -49,6 +50,7 @@ class StateDictMixin:
                 module.state_dict(destination=destination, prefix=f"{prefix}{name}.",
                                   keep_vars=keep_vars)
         return destination
+    # --8<-- [end:state-dict]
 
     def _load_from_state_dict(self, state_dict: Mapping, prefix: str, missing: list,
                               unexpected: list, errors: list, assign: bool) -> None:

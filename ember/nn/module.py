@@ -114,6 +114,7 @@ class Module(StateDictMixin):
                 return d[registry][name]
         raise AttributeError(f"'{_typename(self)}' object has no attribute '{name}'")
 
+    # --8<-- [start:module-setattr]
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
         params, buffers, modules = d.get("_parameters"), d.get("_buffers"), d.get("_modules")
@@ -144,6 +145,7 @@ class Module(StateDictMixin):
             buffers[name] = d[name] = value
         else:
             object.__setattr__(self, name, value)
+    # --8<-- [end:module-setattr]
 
     def __delattr__(self, name: str) -> None:
         d = self.__dict__

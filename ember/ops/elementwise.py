@@ -46,6 +46,7 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
+# --8<-- [start:mul]
 class Mul(Function):
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
@@ -55,6 +56,7 @@ class Mul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         return (None if b is None else g * b), (None if a is None else g * a)
+# --8<-- [end:mul]
 
 
 class Div(Function):

@@ -9,6 +9,7 @@ from ..autograd import Function
 __all__ = ["MatMul", "Linear"]
 
 
+# --8<-- [start:matmul]
 class MatMul(Function):
     op_name = "matmul"
     torch_name = "MmBackward0"
@@ -47,8 +48,10 @@ class MatMul(Function):
             if b_ndim == 1:
                 gb = gb[..., 0]
         return ga, gb
+# --8<-- [end:matmul]
 
 
+# --8<-- [start:linear-op]
 class Linear(Function):
     """y = x @ W.T + b in one op (addmm-style): saves a temporary and a graph node."""
 
@@ -73,3 +76,4 @@ class Linear(Function):
         if len(needs) > 2 and needs[2]:
             gb = np.sum(g, axis=tuple(range(g.ndim - 1)))
         return gx, gw, gb
+# --8<-- [end:linear-op]

@@ -53,6 +53,7 @@ class Adam(Optimizer):
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
 
+    # --8<-- [start:adam-step]
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._loss(closure)
         for group in self.param_groups:
@@ -98,6 +99,7 @@ class Adam(Optimizer):
                 work /= tmp
                 param_add_(p, work)
         return loss
+    # --8<-- [end:adam-step]
 
 
 def _init_state(state: dict[str, Any], p: Tensor, amsgrad: bool) -> None:

@@ -10,6 +10,7 @@ from ...tensor import Tensor
 __all__ = ["linear"]
 
 
+# --8<-- [start:functional-linear]
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, as one fused op."""
     dtype = input._data.dtype
@@ -25,6 +26,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         if message is None:
             raise
         raise RuntimeError(message) from e
+# --8<-- [end:functional-linear]
 
 
 def _linear_shape_error(input: Tensor, weight: Tensor, bias: Tensor | None) -> str | None:

@@ -19,6 +19,7 @@ class Identity(Module):
         return input
 
 
+# --8<-- [start:linear-module]
 class Linear(Module):
     """y = x @ weight.T + bias; weight (out_features, in_features), PyTorch's initialisation."""
 
@@ -39,6 +40,7 @@ class Linear(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight, self.bias)
+# --8<-- [end:linear-module]
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -110,6 +110,7 @@ class Reducer:
             raise RuntimeError(_UNFINISHED.format(rank=dist.get_rank(self.group),
                                                   names=", ".join(missing)))
 
+    # --8<-- [start:ddp-ready]
     def mark_ready(self, param) -> None:
         """`param.grad` holds all of this backward's contribution (or `param` is unused)."""
         if not self.expecting or id(param) not in self.location:
@@ -139,6 +140,7 @@ class Reducer:
             bucket.work = dist.all_reduce(Tensor(bucket.flat), dist.ReduceOp.AVG, self.group,
                                           async_op=True)
             self.next_bucket += 1
+    # --8<-- [end:ddp-ready]
 
     def _progress(self) -> None:
         """Let the buckets in flight advance. MPI moves a non-blocking collective on only
