@@ -2,10 +2,13 @@
 remainder (the sign of the divisor, Python's %) and fmod (the sign of the dividend, C's).
 
 Integer division by zero raises PyTorch's RuntimeError reading "ZeroDivisionError" (NumPy would
-return 0 and warn); float division by zero gives inf or nan, as in PyTorch.
+return 0 and warn); float division by zero gives inf or nan, as in PyTorch, without NumPy's
+RuntimeWarnings (these ops are rare enough for np.errstate's microseconds).
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -19,6 +22,15 @@ def _check_integer_divisor(op: str, a: np.ndarray, b: np.ndarray) -> None:
         raise NotImplementedError(f"{op}: not implemented for bool tensors")
     if a.dtype.kind in "iu" and not np.all(b):
         raise RuntimeError(f"ZeroDivisionError: {op} of an integer tensor by zero")
+
+
+def _quiet(forward):
+    """forward without NumPy's divide-by-zero and invalid-value warnings."""
+    @functools.wraps(forward)
+    def quiet_forward(*args, **kwargs):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return forward(*args, **kwargs)
+    return quiet_forward
 
 
 def _trunc_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -35,6 +47,7 @@ class FloorDivide(Function):
 
     op_name = "floor_divide"
 
+    @_quiet
     def forward(ctx, a, b):
         _check_integer_divisor("floor_divide", a, b)
         return np.floor_divide(a, b)
@@ -48,6 +61,7 @@ class RoundedDiv(Function):
 
     op_name = "div"
 
+    @_quiet
     def forward(ctx, a, b, rounding_mode=None):
         _check_integer_divisor("div", a, b)
         if rounding_mode == "floor":
@@ -61,6 +75,7 @@ class RoundedDiv(Function):
 class Remainder(Function):
     """a - b * floor(a / b): d/da = 1, d/db = -floor(a / b)."""
 
+    @_quiet
     def forward(ctx, a, b):
         _check_integer_divisor("remainder", a, b)
         ctx.a, ctx.b = a, b
@@ -70,6 +85,7 @@ class Remainder(Function):
         mod = np.fmod(a, b)
         return np.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)
 
+    @_quiet
     def backward(ctx, g):
         need_a, need_b = ctx.needs_input_grad
         gb = -g * np.floor_divide(ctx.a, ctx.b) if need_b else None
@@ -79,11 +95,13 @@ class Remainder(Function):
 class Fmod(Function):
     """a - b * trunc(a / b): d/da = 1, d/db = -trunc(a / b)."""
 
+    @_quiet
     def forward(ctx, a, b):
         _check_integer_divisor("fmod", a, b)
         ctx.a, ctx.b = a, b
         return np.fmod(a, b)
 
+    @_quiet
     def backward(ctx, g):
         need_a, need_b = ctx.needs_input_grad
         gb = -g * _trunc_divide(ctx.a, ctx.b) if need_b else None
