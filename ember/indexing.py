@@ -14,7 +14,7 @@ from . import ops
 from .inplace import inplace
 from .ops.indexing import is_advanced
 from .promotion import _constant
-from .tensor import Tensor
+from .tensor import Tensor, _make
 from .views import view_of
 
 
@@ -69,7 +69,7 @@ def _as_value(value, like: Tensor) -> Tensor:
         return value if value._data.dtype == like._data.dtype else value.to(like.dtype)
     if isinstance(value, (bool, int, float)):
         return _constant(value, like._data.dtype)
-    return Tensor(np.asarray(value, dtype=like._data.dtype))
+    return _make(np.asarray(value, dtype=like._data.dtype), None)
 
 
 def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:

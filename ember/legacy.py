@@ -4,8 +4,8 @@ typed classes `FloatTensor`, `LongTensor`, ... (constructors, and `isinstance` c
 dtype); and the Tensor methods `new`, `new_tensor`, `new_empty`, `new_zeros`, `new_ones` and
 `new_full`.
 
-One ember difference: `Tensor(ndarray)` wraps the array as it is (its dtype kept, memory shared),
-which ember's own code relies on; the typed classes and `new` convert arrays as PyTorch does.
+As in PyTorch, `Tensor(ndarray)` shares the memory of an array of the default dtype and converts
+any other (ember's own code wraps arrays with `tensor._make`).
 """
 
 from __future__ import annotations

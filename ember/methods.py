@@ -10,7 +10,7 @@ from . import functions, indexing, numpy_dispatch, ops, reductions, shapes  # no
 from .autograd.function import binary_operator
 from .inplace import inplace
 from .promotion import binary_operands
-from .tensor import Tensor
+from .tensor import Tensor, _make
 
 F = SimpleNamespace(**{name: getattr(module, name) for module in (functions, reductions, shapes)
                        for name in module.__all__})
@@ -82,7 +82,7 @@ def _logical(ufunc):
         a, b = binary_operands(self, other)
         if a._data.dtype.kind not in "biu":
             raise TypeError(f"{ufunc.__name__}: only integer and bool tensors, got {a.dtype}")
-        return Tensor(ufunc(a._data, b._data))
+        return _make(ufunc(a._data, b._data), None)
 
     return op
 
@@ -90,8 +90,8 @@ def _logical(ufunc):
 Tensor.__and__ = Tensor.__rand__ = _logical(np.bitwise_and)
 Tensor.__or__ = Tensor.__ror__ = _logical(np.bitwise_or)
 Tensor.__xor__ = Tensor.__rxor__ = _logical(np.bitwise_xor)
-Tensor.__invert__ = lambda self: Tensor(np.invert(self._data))
-Tensor.logical_not = lambda self: Tensor(np.logical_not(self._data))
+Tensor.__invert__ = lambda self: _make(np.invert(self._data), None)
+Tensor.logical_not = lambda self: _make(np.logical_not(self._data), None)
 
 
 Tensor.type_as = lambda self, other: self.type(other._data.dtype)

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import functions, reductions, shapes
 from .autograd import _mode
-from .tensor import Tensor
+from .tensor import Tensor, _make
 
 _UFUNCS = {
     np.add: functions.add, np.subtract: functions.sub, np.multiply: functions.mul,
@@ -38,7 +38,7 @@ _UFUNCS = {
 
 def _not_differentiable(ufunc):
     """Logical and bitwise ufuncs: computed on the arrays, a constant Tensor out."""
-    return lambda *inputs: Tensor(np.asarray(ufunc(*_arrays(inputs))))
+    return lambda *inputs: _make(np.asarray(ufunc(*_arrays(inputs))), None)
 
 
 for _ufunc in (np.logical_and, np.logical_or, np.logical_xor, np.logical_not, np.bitwise_and,
@@ -75,8 +75,8 @@ _FUNCTIONS = {
         a, tuple(range(a.ndim - 1, -1, -1)) if axes is None else tuple(axes)),
     np.swapaxes: lambda a, axis1, axis2: shapes.transpose(a, axis1, axis2),
     np.moveaxis: lambda a, source, destination: shapes.movedim(a, source, destination),
-    np.zeros_like: lambda a: Tensor(np.zeros(a.shape, a._data.dtype)),
-    np.ones_like: lambda a: Tensor(np.ones(a.shape, a._data.dtype)),
+    np.zeros_like: lambda a: _make(np.zeros(a.shape, a._data.dtype), None),
+    np.ones_like: lambda a: _make(np.ones(a.shape, a._data.dtype), None),
     np.split: _split,
     np.concatenate: lambda arrays, axis=0: shapes.cat(list(arrays), axis),
     np.stack: lambda arrays, axis=0: shapes.stack(list(arrays), axis),

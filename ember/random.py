@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import _make
 
 
 class Generator:
@@ -34,7 +34,7 @@ class Generator:
             + int(st["has_uint32"]).to_bytes(4, "little")
             + int(st["uinteger"]).to_bytes(4, "little")
         )
-        return Tensor(np.frombuffer(raw, dtype=np.uint8).copy())
+        return _make(np.frombuffer(raw, dtype=np.uint8).copy(), None)
 
     def set_state(self, new_state) -> Generator:
         raw = bytes(np.asarray(new_state, dtype=np.uint8))

@@ -42,7 +42,7 @@ from safetensors.numpy import save_file
 
 from . import _checkpoint_tree, dtypes
 from ._atomic import atomic_path
-from .tensor import Tensor
+from .tensor import Tensor, _make
 
 __all__ = [
     "CheckpointError",
@@ -121,7 +121,7 @@ def load(f: str | os.PathLike | IO[bytes], map_location: Any = None, pickle_modu
             from .nn.parameter import Parameter
 
             return place(Parameter(array, requires_grad=requires_grad))
-        return place(Tensor(array, requires_grad=requires_grad))
+        return place(_make(array, None).requires_grad_(requires_grad))
 
     metadata = header.get("__metadata__") or {}
     if _TREE_KEY not in metadata:

@@ -69,14 +69,19 @@ class Tensor:
     def __init__(self, *args, requires_grad: bool = False, **kwargs) -> None:
         """PyTorch's legacy constructor: Tensor(3, 4) is uninitialised, Tensor([1, 2]) data of
         the default dtype, Tensor(size), Tensor(tensor) an alias (see ember.legacy). A NumPy
-        array is wrapped as it is."""
-        if len(args) == 1 and args[0].__class__ is np.ndarray and not kwargs:
+        array of the default dtype shares its memory; others are converted, as in PyTorch."""
+        if (len(args) == 1 and args[0].__class__ is np.ndarray and not kwargs
+                and args[0].dtype == _dt.default_float.np):
             data = args[0]
         else:
             # PyTorch's legacy forms; _legacy_array is bound by ember.legacy, which builds on
             # this module
             data = self._legacy_array("Tensor", _dt.default_float.np, args, kwargs,
                                       alias_any_tensor=True)
+        self._wrap(data, requires_grad)
+
+    def _wrap(self, data: np.ndarray, requires_grad: bool) -> None:
+        """Set up a new tensor (or Parameter) around `data` as it is."""
         self._data = data
         self.grad = None
         self.grad_fn = None

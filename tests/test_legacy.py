@@ -29,7 +29,8 @@ LEGACY = [
     "m.Tensor(2, device='cuda')", "m.Tensor([1.0], dtype=m.float64)",
     "m.FloatTensor(2, 3)", "m.FloatTensor([1, 2])", "m.DoubleTensor(m.Size([2]))",
     "m.DoubleTensor()", "m.LongTensor([1.7, 2])", "m.LongTensor(2, 3)",
-    "m.IntTensor(np.array([1.5]))",
+    "m.IntTensor(np.array([1.5]))", "m.Tensor(np.array([1.5, 2]))", "m.Tensor(np.array([3, 4]))",
+    "m.Tensor(np.array([True]))", "m.Tensor(np.array([1.5], dtype=np.float32))",
     "m.BoolTensor([0, 2])", "m.HalfTensor([1])", "m.ByteTensor([1, 255])", "m.CharTensor([-1])",
     "m.ShortTensor(2)", "m.FloatTensor(m.tensor([1, 2]))", "m.FloatTensor(m.tensor([1.0]))",
     "m.FloatTensor(2.5)", "m.FloatTensor(np.float64(2))", "m.FloatTensor(2, 3, device='cuda')",
@@ -63,6 +64,13 @@ def test_tensor_of_a_tensor_is_an_alias_as_in_torch():
     a = ember.tensor([1, 2])
     alias = ember.Tensor(a)
     assert alias.dtype is ember.int64 and np.shares_memory(alias.numpy(), a.numpy())
+
+
+def test_tensor_of_an_array_shares_memory_only_when_of_the_default_dtype(torch):
+    for m in (ember, torch):
+        single, double = np.zeros(2, np.float32), np.zeros(2)
+        m.Tensor(single)[0], m.Tensor(double)[0] = 1, 1
+        assert (single[0], double[0]) == (1, 0), m.__name__
 
 
 def test_typed_classes_check_dtypes_with_isinstance(torch):

@@ -23,7 +23,7 @@ from .. import distributed as dist
 from ..nn import functional as F
 from ..nn.parallel import DistributedDataParallel
 from ..random import get_rng_state, manual_seed
-from ..tensor import Tensor
+from ..tensor import Tensor, _make
 from .argtypes import positive_int
 from .errors import CLIError
 from .trainer import Trainer
@@ -168,7 +168,7 @@ class DistributedTrainer(Trainer):
         if self.scheduler is not None:
             self.scheduler.step()
         correct = (logits.argmax(dim=1) == y[lo:hi]).sum().item()
-        totals = Tensor(np.array([loss.item(), correct], np.float64) * (scale > 0))
+        totals = _make(np.array([loss.item(), correct], np.float64) * (scale > 0), None)
         dist.all_reduce(totals)
         return float(totals._data[0]) / n, int(totals._data[1])
     # --8<-- [end:ddp-step]

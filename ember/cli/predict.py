@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 from ..autograd import no_grad
-from ..tensor import Tensor
+from ..tensor import _make
 from .argtypes import positive_int
 from .checkpoint import load_checkpoint, one_line, restore_model
 from .data import DATASETS
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         batch = (np.stack(list(fields.values()))[:, None] - np.float32(config.mean)) \
             / np.float32(config.std)
         with no_grad():
-            probabilities = dict(zip(fields, model(Tensor(batch)).softmax(dim=1).numpy()))
+            probabilities = dict(zip(fields, model(_make(batch, None)).softmax(dim=1).numpy()))
     show_index = config.dataset != "mnist"  # MNIST's class names are the digits themselves
     for path in args.images:
         if path in problems:

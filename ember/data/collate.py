@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..shapes import stack
-from ..tensor import Tensor
+from ..tensor import Tensor, _make
 from .dataset import SampleBatch
 
 __all__ = ["default_collate", "default_convert"]
@@ -37,15 +37,15 @@ def default_collate(batch: Sequence) -> Any:
     if isinstance(elem, np.ndarray):
         if _is_text(elem.dtype):
             raise TypeError(_ERROR.format(elem.dtype))
-        return _stack([Tensor(b) for b in batch], "arrays")
+        return _stack([_make(b, None) for b in batch], "arrays")
     if isinstance(elem, (np.bool_, np.number)):
-        return Tensor(np.asarray(batch))
+        return _make(np.asarray(batch), None)
     if isinstance(elem, float):
-        return Tensor(np.asarray(batch, dtype=np.float64))
+        return _make(np.asarray(batch, dtype=np.float64), None)
     if isinstance(elem, bool):  # before int: bool is an int subclass
-        return Tensor(np.asarray(batch, dtype=np.bool_))
+        return _make(np.asarray(batch, dtype=np.bool_), None)
     if isinstance(elem, int):
-        return Tensor(np.asarray(batch, dtype=np.int64))
+        return _make(np.asarray(batch, dtype=np.int64), None)
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
@@ -72,9 +72,9 @@ def default_convert(data: Any) -> Any:
     if isinstance(data, Tensor):
         return data
     if isinstance(data, np.ndarray):
-        return data if _is_text(data.dtype) else Tensor(data)
+        return data if _is_text(data.dtype) else _make(data, None)
     if isinstance(data, (np.bool_, np.number)):
-        return Tensor(np.asarray(data))
+        return _make(np.asarray(data), None)
     if isinstance(data, collections.abc.Mapping):
         return _rebuild_mapping(data, {key: default_convert(data[key]) for key in data})
     if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..random import Generator, default_generator, rng_of
-from ..tensor import Tensor
+from ..tensor import Tensor, _make
 
 __all__ = [
     "ConcatDataset",
@@ -115,7 +115,7 @@ class TensorDataset(Dataset):
         return SampleBatch(idx, self.__getitem__, self._gather)
 
     def _gather(self, idx: np.ndarray) -> list[Tensor]:
-        return [t[idx] if t.requires_grad else Tensor(t._data[idx]) for t in self.tensors]
+        return [t[idx] if t.requires_grad else _make(t._data[idx], None) for t in self.tensors]
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import _make
 from .dataset import Dataset, SampleBatch, index_array
 from .download import download_url
 from .idx import DatasetError, DatasetNotFoundError, read_idx
@@ -92,8 +92,8 @@ class MNIST(Dataset):
                 f"{labels_path} is corrupt: it holds label {labels.max()}, but "
                 f"{type(self).__name__} has only {len(self.classes)} classes"
             )
-        self.data = Tensor(images)
-        self.targets = Tensor(labels.astype(np.int64))
+        self.data = _make(images, None)
+        self.targets = _make(labels.astype(np.int64), None)
 
     # ---- samples ------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -103,7 +103,7 @@ class MNIST(Dataset):
         i, n = operator.index(index), len(self)
         if not -n <= i < n:
             raise IndexError(f"{type(self).__name__}: index {i} is out of range for {n} samples")
-        img, target = Tensor(self.data._data[i]), int(self.targets._data[i])
+        img, target = _make(self.data._data[i], None), int(self.targets._data[i])
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:
@@ -117,7 +117,7 @@ class MNIST(Dataset):
         return SampleBatch(idx, self.__getitem__, self._gather)
 
     def _gather(self, idx: np.ndarray) -> list:
-        images, targets = Tensor(self.data._data[idx]), Tensor(self.targets._data[idx])
+        images, targets = _make(self.data._data[idx], None), _make(self.targets._data[idx], None)
         if self.transform is not None:
             images = self.transform.batch(images)
         if self.target_transform is not None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _make
 
 __all__ = ["Compose", "Lambda", "Normalize", "ToTensor", "batchable"]
 
@@ -89,10 +89,10 @@ def _to_tensor(pic: np.ndarray | Tensor, batched: bool) -> Tensor:
         expected = "NxHxW or NxHxWxC" if batched else "HxW or HxWxC"
         raise ValueError(f"{name}: expected an image of shape {expected}, got {pic.shape}")
     if pic.dtype != np.uint8:
-        return Tensor(np.ascontiguousarray(chw))
+        return _make(np.ascontiguousarray(chw), None)
     out = np.empty(chw.shape, dtype=np.float32)
     np.divide(chw, np.float32(255), out=out)  # divide (not multiply by 1/255) as torch does
-    return Tensor(out)
+    return _make(out, None)
 
 
 class Normalize:
@@ -125,10 +125,10 @@ class Normalize:
         if not std.all():
             raise ValueError(f"Normalize: std {self.std} contains zero, which would divide by 0")
         if tensor.requires_grad:  # keep the autograd graph
-            return (tensor - Tensor(mean)) / Tensor(std)
+            return (tensor - _make(mean, None)) / _make(std, None)
         out = np.subtract(x, mean, out=x if self.inplace else None)
         np.divide(out, std, out=out)
-        return tensor if self.inplace else Tensor(out)
+        return tensor if self.inplace else _make(out, None)
 
     def batch(self, tensors: Tensor) -> Tensor:
         return self(tensors)

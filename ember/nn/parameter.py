@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..devices import check_available
-from ..tensor import Tensor
+from ..tensor import Tensor, _make
 
 
 class Parameter(Tensor):
@@ -19,7 +19,9 @@ class Parameter(Tensor):
             data = np.empty(0, dtype=np.float32)
         elif isinstance(data, Tensor):
             data = data._data
-        super().__init__(data, requires_grad=requires_grad)
+        elif not isinstance(data, np.ndarray):
+            data = Tensor(data)._data  # PyTorch's legacy forms, as Tensor reads them
+        self._wrap(data, requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -31,7 +33,7 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo) -> Parameter:
         copied = Parameter(self._data.copy(), self.requires_grad)
         if self.grad is not None:
-            copied.grad = Tensor(self.grad._data.copy())
+            copied.grad = _make(self.grad._data.copy(), None)
         memo[id(self)] = copied
         return copied
 

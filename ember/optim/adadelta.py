@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import _make
 from .optimizer import (
     Optimizer,
     ParamsT,
@@ -61,8 +61,8 @@ class Adadelta(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = new_step()
-                    state["square_avg"] = Tensor(np.zeros_like(p._data))
-                    state["acc_delta"] = Tensor(np.zeros_like(p._data))
+                    state["square_avg"] = _make(np.zeros_like(p._data), None)
+                    state["acc_delta"] = _make(np.zeros_like(p._data), None)
                 work, std, delta = self._work(p, 3)
                 g = grad_of(p, p.grad._data, work, weight_decay, maximize)
                 state["step"]._data += 1

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _make
 from .optimizer import (
     Optimizer,
     ParamsT,
@@ -52,7 +52,7 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p: Tensor, initial_accumulator_value: float) -> None:
         self.state[p]["step"] = new_step()
-        self.state[p]["sum"] = Tensor(np.full_like(p._data, initial_accumulator_value))
+        self.state[p]["sum"] = _make(np.full_like(p._data, initial_accumulator_value), None)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._loss(closure)

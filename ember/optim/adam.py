@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _make
 from .optimizer import (
     Optimizer,
     ParamsT,
@@ -104,10 +104,10 @@ class Adam(Optimizer):
 
 def _init_state(state: dict[str, Any], p: Tensor, amsgrad: bool) -> None:
     state["step"] = new_step()
-    state["exp_avg"] = Tensor(np.zeros_like(p._data))
-    state["exp_avg_sq"] = Tensor(np.zeros_like(p._data))
+    state["exp_avg"] = _make(np.zeros_like(p._data), None)
+    state["exp_avg_sq"] = _make(np.zeros_like(p._data), None)
     if amsgrad:
-        state["max_exp_avg_sq"] = Tensor(np.zeros_like(p._data))
+        state["max_exp_avg_sq"] = _make(np.zeros_like(p._data), None)
 
 
 class AdamW(Adam):

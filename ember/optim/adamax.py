@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import _make
 from .optimizer import (
     Optimizer,
     ParamsT,
@@ -61,8 +61,8 @@ class Adamax(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = new_step()
-                    state["exp_avg"] = Tensor(np.zeros_like(p._data))
-                    state["exp_inf"] = Tensor(np.zeros_like(p._data))
+                    state["exp_avg"] = _make(np.zeros_like(p._data), None)
+                    state["exp_inf"] = _make(np.zeros_like(p._data), None)
                 work, tmp = self._work(p, 2)
                 g = grad_of(p, p.grad._data, work, weight_decay, maximize)
                 step_t = state["step"]._data

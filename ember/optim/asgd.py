@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import _make
 from .optimizer import (
     Optimizer,
     ParamsT,
@@ -62,9 +62,9 @@ class ASGD(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = new_step()
-                    state["eta"] = Tensor(np.array(lr, dtype=np.float32))
-                    state["mu"] = Tensor(np.ones((), dtype=np.float32))
-                    state["ax"] = Tensor(np.zeros_like(p._data))
+                    state["eta"] = _make(np.array(lr, dtype=np.float32), None)
+                    state["mu"] = _make(np.ones((), dtype=np.float32), None)
+                    state["ax"] = _make(np.zeros_like(p._data), None)
                 (work,) = self._work(p, 1)
                 g = grad_of(p, p.grad._data, work, weight_decay, maximize)
                 step_t = state["step"]._data

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _make
 from .line_search import Point, strong_wolfe
 from .optimizer import Optimizer, ParamsT, check_lr, param_add_, param_copy_
 
@@ -206,5 +206,5 @@ def _packed(value: Any) -> Any:
     if isinstance(value, list):
         return [_packed(v) for v in value]
     if isinstance(value, (np.ndarray, np.generic)):
-        return Tensor(np.asarray(value))
+        return _make(np.asarray(value), None)
     return value

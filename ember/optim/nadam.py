@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import _make
 from .optimizer import (
     Optimizer,
     ParamsT,
@@ -74,9 +74,9 @@ class NAdam(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = new_step()
-                    state["mu_product"] = Tensor(np.ones((), dtype=np.float32))
-                    state["exp_avg"] = Tensor(np.zeros_like(p._data))
-                    state["exp_avg_sq"] = Tensor(np.zeros_like(p._data))
+                    state["mu_product"] = _make(np.ones((), dtype=np.float32), None)
+                    state["exp_avg"] = _make(np.zeros_like(p._data), None)
+                    state["exp_avg_sq"] = _make(np.zeros_like(p._data), None)
                 work, tmp = self._work(p, 2)
                 g = grad_of(p, p.grad._data, work, 0.0 if decoupled else weight_decay,
                             maximize)

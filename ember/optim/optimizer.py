@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import enable_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, _make
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 StateDict = dict[str, Any]
@@ -182,19 +182,19 @@ def _restored(param: Tensor, shape: tuple[int, ...] | None, index: int, name: st
     """A copy of one saved state entry: tensors (also inside lists) get the parameter's float
     dtype, and must have `shape` unless it is None; `scalar` ones keep theirs."""
     if name == "step" and not isinstance(value, Tensor):  # PyTorch < 1.12 saved a number
-        value = Tensor(np.float32(value))
+        value = _make(np.float32(value), None)
     if isinstance(value, (list, tuple)):
         return type(value)(_restored(param, shape, index, name, v, scalar) for v in value)
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     data = value._data
     if scalar:
-        return Tensor(np.array(data, copy=True))
+        return _make(np.array(data, copy=True), None)
     if shape is not None and data.shape != shape:
         raise ValueError(f"loaded state dict has {name!r} of shape {tuple(data.shape)} for "
                          f"parameter {index}, whose shape is {tuple(shape)}")
     dtype = param._data.dtype if param._data.dtype.kind == "f" else data.dtype
-    return Tensor(np.array(data, dtype=dtype, copy=True))
+    return _make(np.array(data, dtype=dtype, copy=True), None)
 
 
 def check_flags(*, foreach: bool | None = None, fused: bool | None = None,
@@ -269,7 +269,7 @@ def lerp_(start: np.ndarray, end: np.ndarray, weight: float, work: np.ndarray) -
 
 def new_step() -> Tensor:
     """A fresh step counter: a 0-d float32 tensor, as PyTorch keeps it."""
-    return Tensor(np.zeros((), dtype=np.float32))
+    return _make(np.zeros((), dtype=np.float32), None)
 
 
 # ---- the writes to parameters -------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import _make
 from .optimizer import (
     Optimizer,
     ParamsT,
@@ -63,11 +63,11 @@ class RMSprop(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = new_step()
-                    state["square_avg"] = Tensor(np.zeros_like(p._data))
+                    state["square_avg"] = _make(np.zeros_like(p._data), None)
                     if momentum > 0:
-                        state["momentum_buffer"] = Tensor(np.zeros_like(p._data))
+                        state["momentum_buffer"] = _make(np.zeros_like(p._data), None)
                     if centered:
-                        state["grad_avg"] = Tensor(np.zeros_like(p._data))
+                        state["grad_avg"] = _make(np.zeros_like(p._data), None)
                 work, avg = self._work(p, 2)
                 g = grad_of(p, p.grad._data, work, weight_decay, maximize)
                 state["step"]._data += 1

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _make
 from .optimizer import (
     Optimizer,
     ParamsT,
@@ -60,8 +60,8 @@ class Rprop(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = new_step()
-                    state["prev"] = Tensor(np.zeros_like(p._data))
-                    state["step_size"] = Tensor(np.full_like(p._data, lr))
+                    state["prev"] = _make(np.zeros_like(p._data), None)
+                    state["step_size"] = _make(np.full_like(p._data, lr), None)
                 work, agreement = self._work(p, 2)
                 flipped = self._flips.get(p)
                 if flipped is None:

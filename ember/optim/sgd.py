@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import _make
 from .optimizer import (
     Optimizer,
     ParamsT,
@@ -65,7 +65,7 @@ class SGD(Optimizer):
                     buf_t = state.get("momentum_buffer")
                     if buf_t is None:
                         buf = d.copy()
-                        state["momentum_buffer"] = Tensor(buf)
+                        state["momentum_buffer"] = _make(buf, None)
                     else:
                         buf = buf_t._data
                         buf *= momentum

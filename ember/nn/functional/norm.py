@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...ops.norm import BatchNormTraining, LayerNormFunction
-from ...tensor import Tensor
+from ...tensor import Tensor, _make
 from ._args import check_float
 
 __all__ = ["batch_norm", "layer_norm"]
@@ -44,7 +44,8 @@ def batch_norm_checked(input, running_mean, running_var, weight, bias, training:
         raise RuntimeError(f"{op}: running_mean and running_var must be given in evaluation "
                            "mode (training=False)")
     # Evaluation is a per-channel affine map; plain tensor ops give it its gradients.
-    scale = Tensor((1.0 / np.sqrt(running_var._data + eps)).astype(input._data.dtype, copy=False))
+    invstd = 1.0 / np.sqrt(running_var._data + eps)
+    scale = _make(invstd.astype(input._data.dtype, copy=False), None)
     if weight is not None:
         scale = weight * scale
     shift = -(running_mean.to(input.dtype)) * scale
@@ -57,7 +58,7 @@ def batch_norm_checked(input, running_mean, running_var, weight, bias, training:
 def _affine_params(weight, bias, shape: tuple, input: Tensor) -> tuple[Tensor, ...]:
     """The Functions take (), (weight,) or (weight, bias): a lone bias gets a weight of ones."""
     if weight is None and bias is not None:
-        weight = Tensor(np.ones(shape, dtype=input._data.dtype))
+        weight = _make(np.ones(shape, dtype=input._data.dtype), None)
     return tuple(t for t in (weight, bias) if t is not None)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ...ops.conv import Separable2d
 from ...ops.pool import AvgPool2D, MaxPool2D, max_pool_with_argmax
-from ...tensor import Tensor
+from ...tensor import Tensor, _make
 from ._args import IntPair, batched, pair, unbatched
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
@@ -58,7 +58,7 @@ def max_pool2d_checked(input, kernel_size, stride, padding, dilation, ceil_mode,
     i, j = np.divmod(argmax.astype(np.int64), kernel[1])
     rows = np.arange(out_hw[0])[:, None] * stride[0] - pads[0] + i * dilation[0]
     cols = np.arange(out_hw[1]) * stride[1] - pads[2] + j * dilation[1]
-    indices = Tensor(rows * x.shape[3] + cols)
+    indices = _make(rows * x.shape[3] + cols, None)
     return out, unbatched(indices, was_unbatched)
 
 

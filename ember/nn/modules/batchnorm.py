@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...tensor import Tensor
+from ...tensor import Tensor, _make
 from ..functional.norm import batch_norm_checked
 from ..module import Module
 from ..parameter import Parameter, parameter_dtype
@@ -38,9 +38,10 @@ class _BatchNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np_dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np_dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+            zeros, ones = np.zeros(num_features, np_dtype), np.ones(num_features, np_dtype)
+            self.register_buffer("running_mean", _make(zeros, None))
+            self.register_buffer("running_var", _make(ones, None))
+            self.register_buffer("num_batches_tracked", _make(np.array(0, dtype=np.int64), None))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)

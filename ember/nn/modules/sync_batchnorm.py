@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import distributed as dist
-from ...tensor import Tensor
+from ...tensor import _make
 from ..module import Module
 from .batchnorm import _BatchNorm
 
@@ -19,11 +19,11 @@ class _GroupSync:
 
     def gather(self, local: np.ndarray) -> np.ndarray:
         stacked = np.empty((self.group.size(), local.size), local.dtype)
-        dist.all_gather_into_tensor(Tensor(stacked), Tensor(local), self.group)
+        dist.all_gather_into_tensor(_make(stacked, None), _make(local, None), self.group)
         return stacked
 
     def sum(self, local: np.ndarray) -> np.ndarray:
-        dist.all_reduce(Tensor(local), group=self.group)
+        dist.all_reduce(_make(local, None), group=self.group)
         return local
 
 

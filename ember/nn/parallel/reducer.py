@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import distributed as dist
-from ...tensor import Tensor
+from ...tensor import _make
 
 FIRST_BUCKET_BYTES = 1024 * 1024
 
@@ -96,7 +96,7 @@ class Reducer:
         self.expecting = True
         if self.find_unused_parameters:
             self.locally_used[:] = [id(p) not in unused for p in self.params]
-            self.used_work = dist.all_reduce(Tensor(self.locally_used), dist.ReduceOp.MAX,
+            self.used_work = dist.all_reduce(_make(self.locally_used, None), dist.ReduceOp.MAX,
                                              self.group, async_op=True)
         for p in self.params:
             if id(p) in unused:
@@ -137,7 +137,7 @@ class Reducer:
         while self.next_bucket < len(self.buckets) and \
                 self.buckets[self.next_bucket].pending == 0:
             bucket = self.buckets[self.next_bucket]
-            bucket.work = dist.all_reduce(Tensor(bucket.flat), dist.ReduceOp.AVG, self.group,
+            bucket.work = dist.all_reduce(_make(bucket.flat, None), dist.ReduceOp.AVG, self.group,
                                           async_op=True)
             self.next_bucket += 1
     # --8<-- [end:ddp-ready]
@@ -164,7 +164,7 @@ class Reducer:
                     continue
                 averaged = bucket.slot(i).reshape(p._data.shape)
                 if p.grad is None:
-                    p.grad = Tensor(averaged.copy())
+                    p.grad = _make(averaged.copy(), None)
                 else:
                     p.grad._data[...] = averaged
         self.expecting = False

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ...tensor import Tensor
+from ...tensor import Tensor, _make
 
 TensorOrTensors = Tensor | Iterable[Tensor]
 
@@ -52,7 +52,7 @@ def get_total_norm(tensors: TensorOrTensors, norm_type: float = 2.0,
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     norm_type = float(norm_type)
     if not tensors:
-        return Tensor(np.zeros((), dtype=np.float32))
+        return _make(np.zeros((), dtype=np.float32), None)
     norms = [_vector_norm(t._data, norm_type) for t in tensors]
     total = _vector_norm(np.stack(norms), norm_type)
     if error_if_nonfinite and not np.isfinite(total):
@@ -60,7 +60,7 @@ def get_total_norm(tensors: TensorOrTensors, norm_type: float = 2.0,
             f"The total norm of order {norm_type} for gradients from `parameters` is "
             "non-finite, so it cannot be clipped. To disable this error and scale the "
             "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
-    return Tensor(np.asarray(total))
+    return _make(np.asarray(total), None)
 
 
 def clip_grads_with_norm_(parameters: TensorOrTensors, max_norm: float, total_norm: Tensor,
