@@ -6,6 +6,7 @@ each checks arguments as PyTorch does and calls the primitive below it.
 
 from ...shapes import pad
 from .activation import *
+from .activation_pointwise import *
 from .conv import *
 from .dropout import *
 from .embedding import *
