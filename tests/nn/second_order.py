@@ -24,7 +24,13 @@ def second_order_grads(m, fn, arrays: list[np.ndarray], seed: int = 7) -> list:
     if isinstance(total, int):
         return [None] * len(diff)
     seconds = m.autograd.grad(total, diff, allow_unused=True)
-    return [None if g is None else g.detach().numpy() for g in seconds]
+    return [None if g is None else _array(g) for g in seconds]
+
+
+def _array(g) -> np.ndarray:
+    if getattr(g, "_is_zerotensor", lambda: False)():  # torch's known-zero gradients
+        return np.zeros(tuple(g.shape))
+    return g.detach().numpy()
 
 
 def assert_second_order_matches(torch, ember_fn, torch_fn, *arrays, rtol=1e-9, atol=1e-11):
