@@ -243,12 +243,13 @@ def test_huber_weight_and_float_variance(torch):
     (x, _), (y, _) = _pair(rng)
     w = rng.uniform(0.1, 2, (N, C))
     for reduction in ("none", "mean", "sum"):
-        compare(torch, lambda a, b, c: F.huber_loss(a, b, reduction, 0.5, weight=c),
-                lambda a, b, c: torch.nn.functional.huber_loss(a, b, reduction, 0.5, weight=c),
+        compare(torch, lambda a, b, c, r=reduction: F.huber_loss(a, b, r, 0.5, weight=c),
+                lambda a, b, c, r=reduction: torch.nn.functional.huber_loss(a, b, r, 0.5,
+                                                                             weight=c),
                 [(x, True), (y, True), (w, False)], np.float64, TOL[np.float64])
-        compare(torch, lambda a, b: F.gaussian_nll_loss(a, b, 0.3, reduction=reduction),
-                lambda a, b: torch.nn.functional.gaussian_nll_loss(a, b, 0.3,
-                                                                    reduction=reduction),
+        compare(torch, lambda a, b, r=reduction: F.gaussian_nll_loss(a, b, 0.3, reduction=r),
+                lambda a, b, r=reduction: torch.nn.functional.gaussian_nll_loss(
+                    a, b, 0.3, reduction=r),
                 [(x, True), (y, True)], np.float64, TOL[np.float64])
 
 
@@ -326,11 +327,10 @@ def test_ctc_log_probs_gradient_and_unbatched_match_torch(torch):
     compare(torch, call(ember), call(torch), [(lp, True)], np.float64, TOL[np.float64])
     one = lp[:, 0]
     for reduction in ("none", "mean"):
-        compare(torch, lambda x: F.ctc_loss(x, ember.tensor([1, 2, 2]), ember.tensor(7),
-                                            ember.tensor(3), reduction=reduction),
-                lambda x: torch.nn.functional.ctc_loss(x, torch.tensor([1, 2, 2]),
-                                                       torch.tensor(7), torch.tensor(3),
-                                                       reduction=reduction),
+        compare(torch, lambda x, r=reduction: F.ctc_loss(
+                    x, ember.tensor([1, 2, 2]), ember.tensor(7), ember.tensor(3), reduction=r),
+                lambda x, r=reduction: torch.nn.functional.ctc_loss(
+                    x, torch.tensor([1, 2, 2]), torch.tensor(7), torch.tensor(3), reduction=r),
                 [(one, True)], np.float64, TOL[np.float64])
 
 
