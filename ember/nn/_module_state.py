@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import NamedTuple
 
 from ..tensor import Tensor
+from ._module_hooks import RemovableHandle
 from .parameter import Parameter
 
 
@@ -80,18 +82,34 @@ class StateDictMixin:
                 if head not in (self._modules if dot else local):
                     unexpected.append(key)
 
+    def register_load_state_dict_pre_hook(self, hook):
+        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs) runs before this module loads its part of a state_dict,
+        and may change the (copied) state_dict, e.g. to rename old keys."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False):
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = (
+            functools.partial(hook, self) if with_module else hook)
+        return handle
+
     def load_state_dict(self, state_dict: Mapping[str, Tensor], strict: bool = True,
                         assign: bool = False) -> _IncompatibleKeys:
         """Copy values into the parameters and buffers in place; report missing/unexpected
         keys (an error when strict) and always raise on shape mismatches."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        state_dict = OrderedDict(state_dict)  # pre-hooks may rename keys in their copy
         missing: list[str] = []
         unexpected: list[str] = []
         errors: list[str] = []
         for prefix, module in self.named_modules(remove_duplicate=False):
-            module._load_from_state_dict(state_dict, f"{prefix}." if prefix else "", missing,
-                                         unexpected, errors, assign)
+            prefix = f"{prefix}." if prefix else ""
+            for hook in module._load_state_dict_pre_hooks.values():
+                hook(state_dict, prefix, {}, strict, missing, unexpected, errors)
+            module._load_from_state_dict(state_dict, prefix, missing, unexpected, errors,
+                                         assign)
         if strict:
             if unexpected:
                 keys = ", ".join(f'"{k}"' for k in unexpected)

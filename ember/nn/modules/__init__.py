@@ -68,6 +68,7 @@ from .loss_regression import (
 )
 from .module import Module
 from .normalization import LayerNorm
+from .param_containers import ParameterDict, ParameterList
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .sparse import Embedding
 from .sync_batchnorm import SyncBatchNorm
@@ -84,4 +85,5 @@ __all__ = [
     "MarginRankingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
     "SoftMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss",
     "GaussianNLLLoss", "HuberLoss", "KLDivLoss", "PoissonNLLLoss", "SmoothL1Loss",
+    "ParameterDict", "ParameterList",
 ]
