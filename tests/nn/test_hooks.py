@@ -299,7 +299,7 @@ def test_register_hook_errors_match_torch(torch):
     for fn in (lambda m: m.ones(2).register_hook(lambda g: g),
                lambda m: (m.ones(2, requires_grad=True) * 2).register_post_accumulate_grad_hook(
                    lambda t: None)):
-        same_kind(outcome(lambda: fn(ember)), outcome(lambda: fn(torch)))
+        same_kind(outcome(lambda fn=fn: fn(ember)), outcome(lambda fn=fn: fn(torch)))
 
 
 # ---- Module utilities ---------------------------------------------------------------------
