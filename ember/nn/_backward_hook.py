@@ -72,12 +72,10 @@ def _as_grad(g, recorded: bool):
     return g._data if isinstance(g, Tensor) else np.asarray(g)
 
 
-def _spread(grads: list, routed: list[bool], fill) -> list:
-    """Gradients of the routed tensors, spread over all the tensors (fill(k) for the others)."""
-    out, it = [], iter(grads)
-    for k, is_routed in enumerate(routed):
-        out.append(next(it) if is_routed else fill(k))
-    return out
+def _spread(grads: list, routed: list[bool]) -> list:
+    """Gradients of the routed tensors, spread over all the tensors (None for the others)."""
+    it = iter(grads)
+    return [next(it) if is_routed else None for is_routed in routed]
 
 
 class BackwardHook:
@@ -137,7 +135,7 @@ class BackwardHook:
         """The gradients of the module's outputs: to the pre-hooks, then on into the module."""
         grads = [_as_tensor(g, recorded) for g in grads]
         grad_outputs = self._pack(self.output_positions,
-                                  _spread(grads, self.output_routed, lambda k: None),
+                                  _spread(grads, self.output_routed),
                                   self.n_outputs)
         for hook in self.pre_hooks:
             result = hook(self.module, grad_outputs)
@@ -170,8 +168,7 @@ class BackwardHook:
             return grads
         # as PyTorch's identity node, which materialises a missing gradient as zeros
         by_tensor = [_make(np.zeros_like(t._data), None) if g is None else _as_tensor(
-            g, recorded) for t, g in zip(self.inputs, _spread(grads, self.input_routed,
-                                                                lambda k: None))]
+            g, recorded) for t, g in zip(self.inputs, _spread(grads, self.input_routed))]
         grad_inputs = self._pack(self.input_positions, by_tensor, self.n_inputs)
         for hook in self.hooks:
             result = hook(self.module, grad_inputs, self.grad_outputs)

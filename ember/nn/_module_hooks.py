@@ -118,12 +118,7 @@ class HooksMixin:
             for hook_id, hook in list(self._forward_hooks.items()):
                 if hook_id in self._forward_hooks_always_called:
                     called.add(hook_id)
-                if hook_id in self._forward_hooks_with_kwargs:
-                    returned = hook(self, args, kwargs, result)
-                else:
-                    returned = hook(self, args, result)
-                if returned is not None:
-                    result = returned
+                result = self._forward_hook_result(hook_id, hook, args, kwargs, result)
             if backward_hook is not None:
                 if not isinstance(result, (Tensor, tuple)):
                     warnings.warn("For backward hooks to be called, module output should be a "
@@ -140,13 +135,16 @@ class HooksMixin:
             if hook_id not in self._forward_hooks_always_called or hook_id in called:
                 continue
             try:
-                if hook_id in self._forward_hooks_with_kwargs:
-                    returned = hook(self, args, kwargs, result)
-                else:
-                    returned = hook(self, args, result)
-                if returned is not None:
-                    result = returned
+                result = self._forward_hook_result(hook_id, hook, args, kwargs, result)
             except Exception as e:  # noqa: BLE001 - silenced as PyTorch does: forward's wins
                 warnings.warn("module forward hook with ``always_call=True`` raised an exception "
                               f"that was silenced as another error was raised in forward: {e}",
                               stacklevel=3)
+
+    def _forward_hook_result(self, hook_id: int, hook: Callable, args, kwargs, result):
+        """The output after one forward hook: its return value, or the output unchanged."""
+        if hook_id in self._forward_hooks_with_kwargs:
+            returned = hook(self, args, kwargs, result)
+        else:
+            returned = hook(self, args, result)
+        return result if returned is None else returned
