@@ -101,7 +101,8 @@ PRIMITIVES = [
     ("softshrink", lambda x: F.softshrink(x, 0.7)),
     ("threshold", lambda x: F.threshold(x, 0.3, -4.0)),
     ("softplus", lambda x: F.softplus(x, 1.5, 2.0)), ("mish", F.mish),
-    ("logsigmoid", F.logsigmoid), ("glu", lambda x: F.glu(x, 0)),
+    ("logsigmoid", F.logsigmoid), ("glu", lambda x: F.glu(x, 0)), ("softsign", F.softsign),
+    ("tanhshrink", F.tanhshrink),
     ("prelu", lambda x: F.prelu(x.reshape(2, 3, 2), ember.tensor([0.2, -0.5, 1.5]))),
 ]
 # away from every kink, where finite differences straddle two slopes
@@ -191,6 +192,8 @@ ERRORS = [
     ("softplus_int", lambda m: m.nn.functional.softplus(m.tensor([1, 2]))),
     ("mish_int", lambda m: m.nn.functional.mish(m.tensor([1, 2]))),
     ("hardtanh_int", lambda m: m.nn.functional.hardtanh(m.tensor([-3, 0, 2]))),
+    ("softsign_int", lambda m: m.nn.functional.softsign(m.tensor([-3, 0, 2]))),
+    ("tanhshrink_int", lambda m: m.nn.functional.tanhshrink(m.tensor([-3, 0, 2]))),
     ("threshold_int", lambda m: m.nn.functional.threshold(m.tensor([1, 2]), 1, 0)),
     ("softshrink_negative", lambda m: m.nn.functional.softshrink(m.ones(3), -1.0)),
     ("celu_zero", lambda m: m.nn.functional.celu(m.ones(3), 0.0)),

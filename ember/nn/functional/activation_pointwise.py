@@ -12,6 +12,7 @@ import numpy as np
 
 from ... import ops
 from ...ops import activation_pointwise as _ops
+from ...dtypes import get_default_dtype
 from ...random import rng_of
 from ...tensor import Tensor, _make
 from ._args import apply_maybe_inplace
@@ -119,9 +120,14 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     return _ops.Shrink.apply(input, lambd=lambd, soft=True)
 
 
+def _promoted(input: Tensor) -> Tensor:
+    """Integer tensors as the default float dtype (as PyTorch's composed ops promote them)."""
+    return input if input._data.dtype.kind == "f" else input.to(get_default_dtype())
+
+
 def tanhshrink(input: Tensor) -> Tensor:
-    """x - tanh(x) (composed, as in PyTorch)."""
-    return input - input.tanh()
+    """x - tanh(x)."""
+    return _ops.Tanhshrink.apply(_promoted(input))
 
 
 def _threshold(input: Tensor, bound: float, value: float, inplace: bool) -> Tensor:
@@ -145,8 +151,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 def softsign(input: Tensor) -> Tensor:
-    """x / (1 + |x|) (composed, as in PyTorch)."""
-    return input / (input.abs() + 1)
+    """x / (1 + |x|)."""
+    return _ops.Softsign.apply(_promoted(input))
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
