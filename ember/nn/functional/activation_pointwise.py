@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ... import ops
-from ...ops import activation_pointwise as _ops
 from ...dtypes import get_default_dtype
+from ...ops import activation_pointwise as _ops
 from ...random import rng_of
 from ...tensor import Tensor, _make
 from ._args import apply_maybe_inplace
