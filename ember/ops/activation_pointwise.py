@@ -15,8 +15,8 @@ import numpy as np
 from ..autograd import Function
 from .elementwise import Sigmoid, stable_sigmoid
 
-__all__ = ["Elu", "Hardtanh", "Hardswish", "Hardsigmoid", "Shrink", "Threshold", "Softplus",
-           "Mish", "LogSigmoid", "Softsign", "Tanhshrink", "Prelu", "Glu", "softplus"]
+__all__ = ["Elu", "Celu", "Hardtanh", "Hardswish", "Hardsigmoid", "Shrink", "Threshold",
+           "Softplus", "Mish", "LogSigmoid", "Softsign", "Tanhshrink", "Prelu", "Glu", "softplus"]
 
 
 def softplus(x):
@@ -32,6 +32,8 @@ def _recording(g) -> bool:
 class Elu(Function):
     """scale * x for x > 0, else scale * alpha * (exp(input_scale * x) - 1): ELU, SELU and CELU
     (PyTorch's elu with its scale and input_scale)."""
+
+    op_name = "elu"  # SELU's node too; CELU's is Celu
 
     def forward(ctx, x, alpha=1.0, scale=1.0, input_scale=1.0):
         ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
@@ -49,10 +51,17 @@ class Elu(Function):
         return g * np.where(x > 0, scale, slope)
 
 
+class Celu(Elu):
+    """CELU: Elu with input_scale 1 / alpha, its own node in PyTorch."""
+
+    op_name = "celu"
+
+
 class Hardtanh(Function):
     """x clamped to [min_val, max_val]; the gradient is 0 at and beyond the bounds (PyTorch's
     hardtanh_backward), unlike clamp's."""
 
+    op_name = "hardtanh"  # ReLU6's node too, as in PyTorch
     saves_nothing = True
 
     def forward(ctx, x, min_val=-1.0, max_val=1.0):
@@ -68,6 +77,8 @@ class Hardswish(Function):
     """x * relu6(x + 3) / 6; the gradient is x / 3 + 1/2 strictly inside (-3, 3), 0 at and
     below -3, 1 at and above 3 (what PyTorch's kernels compute)."""
 
+    op_name = "hardswish"
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return x * np.clip(x + 3, 0, 6) / 6
@@ -80,6 +91,7 @@ class Hardswish(Function):
 class Hardsigmoid(Function):
     """relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3)."""
 
+    op_name = "hardsigmoid"
     saves_nothing = True
 
     def forward(ctx, x):
@@ -95,9 +107,12 @@ class Shrink(Function):
     """Zero on [-lambd, lambd]. Outside it, x (hardshrink) or x moved lambd towards zero
     (softshrink, soft=True); the gradient passes outside the closed interval."""
 
+    op_name, torch_name = "hardshrink", "HardshrinkBackward0"  # softshrink's: set in forward
     saves_nothing = True
 
     def forward(ctx, x, lambd=0.5, soft=False):
+        if soft:
+            ctx.torch_name = "SoftshrinkBackward0"
         outside = ~((x >= -lambd) & (x <= lambd))
         if ctx.needs_input_grad[0]:
             ctx.outside = outside
@@ -112,6 +127,7 @@ class Shrink(Function):
 class Threshold(Function):
     """x where x > threshold, else value."""
 
+    op_name = "threshold"
     saves_nothing = True
 
     def forward(ctx, x, threshold=0.0, value=0.0):
@@ -126,6 +142,8 @@ class Threshold(Function):
 
 class Softplus(Function):
     """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
+
+    op_name = "softplus"
 
     def forward(ctx, x, beta=1.0, threshold=20.0):
         ctx.beta, ctx.threshold = beta, threshold
@@ -148,6 +166,8 @@ class Softplus(Function):
 class Mish(Function):
     """x * tanh(softplus(x))."""
 
+    op_name = "mish"
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         ctx.t = t = np.tanh(softplus(x))
@@ -162,6 +182,8 @@ class Mish(Function):
 class LogSigmoid(Function):
     """log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|))."""
 
+    op_name = "logsigmoid"
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
@@ -173,6 +195,8 @@ class LogSigmoid(Function):
 
 class Softsign(Function):
     """x / (1 + |x|) (1.7x faster than the three ops PyTorch composes it of)."""
+
+    op_name, torch_name = "softsign", "DivBackward0"  # PyTorch's last op of three
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -187,6 +211,8 @@ class Softsign(Function):
 class Tanhshrink(Function):
     """x - tanh(x) (1.3x faster than composed)."""
 
+    op_name, torch_name = "tanhshrink", "SubBackward0"  # PyTorch's last op of two
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         ctx.t = t = np.tanh(x)
@@ -200,6 +226,8 @@ class Tanhshrink(Function):
 
 class Prelu(Function):
     """x where x > 0, else weight * x; weight is one value, or one per channel (dim 1)."""
+
+    op_name, torch_name = "prelu", "PreluKernelBackward0"
 
     def forward(ctx, x, weight):
         ctx.save_for_backward(x, weight)
@@ -228,6 +256,8 @@ def _per_channel(weight, ndim: int):
 
 class Glu(Function):
     """a * sigmoid(b), a and b the two halves of x along `axis`."""
+
+    op_name = "glu"
 
     def forward(ctx, x, axis=-1):
         ctx.axis = axis

@@ -30,6 +30,7 @@ class Shift(Function):
     """x moved `offset` places along its last axis (right for positive offsets), the vacated
     places set to `fill`."""
 
+    op_name = "ctc_loss"  # the op that uses it
     saves_nothing = True
 
     def forward(ctx, x, offset=1, fill=0.0):
@@ -170,6 +171,8 @@ def _nll(alpha, lattice: _Lattice):
 class CtcLoss(Function):
     """Per-sample CTC negative log likelihood of (T, N, C) log-probabilities; the targets are
     (N, S) padded class indices with their lengths (checked by ember.nn.functional)."""
+
+    op_name = "ctc_loss"
 
     def forward(ctx, log_probs, targets=None, input_lengths=None, target_lengths=None,
                 blank=0, zero_infinity=False):

@@ -23,6 +23,8 @@ class MultiMargin(Function):
     """loss_n = sum over i != y_n of max(0, margin - x[n, y_n] + x[n, i])**p * w[y_n] / C,
     for p = 1 or 2 (PyTorch's multi_margin_loss, before its reduction)."""
 
+    op_name, torch_name = "multi_margin_loss", "MultiMarginLossBackward0"
+
     def forward(ctx, x, target=None, p=1, margin=1.0, weight=None):
         classes = x.shape[1]
         ctx.picked = picked = _one_hot(target, classes)
@@ -54,6 +56,7 @@ class MultiLabelMargin(Function):
     The loss is piecewise linear, so its gradient is a constant matrix times the incoming
     gradient; forward computes that matrix."""
 
+    op_name, torch_name = "multilabel_margin_loss", "MultilabelMarginLossBackward0"
     saves_nothing = True
 
     def forward(ctx, x, target=None):

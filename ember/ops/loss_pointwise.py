@@ -23,7 +23,11 @@ class SmoothL1(Function):
     when beta is 0). huber=True gives the Huber loss with delta = beta: 0.5 * d**2, else
     beta * (|d| - beta / 2)."""
 
+    op_name, torch_name = "smooth_l1_loss", "SmoothL1LossBackward0"
+
     def forward(ctx, x, y, beta=1.0, huber=False):
+        if huber:
+            ctx.torch_name = "HuberLossBackward0"
         ctx.beta, ctx.huber = beta, huber
         ctx.save_for_backward(x, y)
         d = x - y
@@ -53,7 +57,11 @@ class KlDiv(Function):
     """target * (log(target) - input), taken as 0 where target is 0 (xlogy); with
     log_target=True, exp(target) * (target - input)."""
 
+    op_name, torch_name = "kl_div", "SubBackward0"  # PyTorch's last op, before the reduction
+
     def forward(ctx, x, t, log_target=False):
+        if log_target:
+            ctx.torch_name = "MulBackward0"
         ctx.log_target = log_target
         ctx.save_for_backward(x, t)
         if log_target:
@@ -80,6 +88,8 @@ class KlDiv(Function):
 class SoftMargin(Function):
     """log(1 + exp(-target * input)), computed without overflow. The target gets no gradient
     (PyTorch refuses one)."""
+
+    op_name, torch_name = "soft_margin_loss", "SoftMarginLossBackward0"
 
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)

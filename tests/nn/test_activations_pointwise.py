@@ -1,6 +1,7 @@
 """The ELU family, hard and shrink activations, softplus and relatives, PReLU, RReLU, GLU,
 Softmin and Softmax2d against torch: values, gradients, second derivatives, reprs, state_dicts,
-in-place variants and errors; gradcheck and gradgradcheck for each new primitive."""
+in-place variants and errors. gradcheck and gradgradcheck of the primitives:
+tests/nn/test_gradcheck_activations_losses.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from second_order import assert_second_order_matches
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
-from ember.autograd import gradcheck, gradgradcheck
 
 # Every kink of the activations below (0, +-0.5, +-1, +-3, 6, softplus's 20), tails, and noise.
 KINKS = [0.0, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0, 6.0, 20.0, -20.0, 25.0, 0.1, 2.0]
@@ -92,36 +92,6 @@ def test_prelu_defaults_and_init():
     layer = nn.PReLU()
     assert layer.weight.shape == (1,) and layer.weight.tolist() == [0.25]
     assert nn.PReLU(4, init=0.1).weight.tolist() == pytest.approx([0.1] * 4)
-
-
-PRIMITIVES = [
-    ("elu", lambda x: F.elu(x, 0.7)), ("selu", F.selu), ("celu", lambda x: F.celu(x, -1.5)),
-    ("hardtanh", lambda x: F.hardtanh(x, -1.0, 2.0)), ("hardswish", F.hardswish),
-    ("hardsigmoid", F.hardsigmoid), ("hardshrink", F.hardshrink),
-    ("softshrink", lambda x: F.softshrink(x, 0.7)),
-    ("threshold", lambda x: F.threshold(x, 0.3, -4.0)),
-    ("softplus", lambda x: F.softplus(x, 1.5, 2.0)), ("mish", F.mish),
-    ("logsigmoid", F.logsigmoid), ("glu", lambda x: F.glu(x, 0)), ("softsign", F.softsign),
-    ("tanhshrink", F.tanhshrink),
-    ("prelu", lambda x: F.prelu(x.reshape(2, 3, 2), ember.tensor([0.2, -0.5, 1.5]))),
-]
-# away from every kink, where finite differences straddle two slopes
-SMOOTH_X = np.array([-4.1, -2.6, -1.7, -0.8, -0.3, 0.2, 0.35, 0.9, 1.6, 2.4, 3.3, 5.2])
-
-
-@pytest.mark.parametrize("name,fn", PRIMITIVES, ids=[p[0] for p in PRIMITIVES])
-def test_gradcheck_and_gradgradcheck(name, fn):
-    x = ember.tensor(SMOOTH_X, requires_grad=True)
-    assert gradcheck(fn, [x])
-    assert gradgradcheck(fn, [x])
-
-
-def test_prelu_weight_gradcheck():
-    x = ember.tensor(SMOOTH_X.reshape(2, 3, 2))
-    w = ember.tensor([0.2, -0.5, 1.5], dtype=ember.float64, requires_grad=True)
-    xr = ember.tensor(SMOOTH_X.reshape(2, 3, 2), requires_grad=True)
-    assert gradcheck(F.prelu, [xr, w]) and gradgradcheck(F.prelu, [xr, w])
-    assert gradcheck(lambda w: F.prelu(x, w), [w])
 
 
 INPLACE = [("elu_", ()), ("selu_", ()), ("celu_", (0.5,)), ("hardtanh_", (-0.5, 0.5)),

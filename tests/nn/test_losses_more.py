@@ -1,7 +1,7 @@
 """SmoothL1, Huber, KLDiv, PoissonNLL, GaussianNLL, the margin and embedding losses and CTC
 against torch: module and functional forms, every reduction, float32 and float64, values and
-the gradients of every differentiable input, second derivatives, reprs and state_dicts, errors;
-gradcheck and gradgradcheck for each new primitive."""
+the gradients of every differentiable input, second derivatives, reprs and state_dicts, errors.
+gradcheck and gradgradcheck of the primitives: tests/nn/test_gradcheck_activations_losses.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from second_order import assert_second_order_matches
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
-from ember.autograd import gradcheck, gradgradcheck
 
 N, C, D = 4, 5, 3
 
@@ -348,44 +347,6 @@ def test_ctc_impossible_and_empty_alignments_match_torch(torch):
         if zero_infinity:
             compare(torch, call(ember), call(torch), [(lp, True)], np.float64,
                     TOL[np.float64])
-
-
-# ---- the new primitives, by finite differences --------------------------------------------
-def _smooth_inputs(shape, rng, low=-2.0, high=2.0):
-    return ember.tensor(rng.uniform(low, high, shape), requires_grad=True)
-
-
-PRIMITIVES = [
-    ("smooth_l1", lambda x, y: F.smooth_l1_loss(x, y, reduction="none", beta=0.8), 2),
-    ("smooth_l1_beta0", lambda x, y: F.smooth_l1_loss(x, y, reduction="none", beta=0.0), 2),
-    ("huber", lambda x, y: F.huber_loss(x, y, reduction="none", delta=0.6), 2),
-    ("kl_div", lambda x, t: F.kl_div(x, t.abs() + 0.1, reduction="none"), 2),
-    ("kl_div_log", lambda x, t: F.kl_div(x, t, reduction="none", log_target=True), 2),
-    ("soft_margin", lambda x: F.soft_margin_loss(x, ember.tensor([[1.0, -1, 1], [-1, -1, 1]]),
-                                                 reduction="none"), 1),
-    ("multi_margin", lambda x: F.multi_margin_loss(x, ember.tensor([0, 2]), margin=2.0,
-                                                   reduction="none"), 1),
-    ("multi_margin_p2_weight", lambda x: F.multi_margin_loss(
-        x, ember.tensor([1, 2]), p=2, margin=1.5, weight=ember.tensor([0.5, 1.0, 2.0],
-                                                                      dtype=ember.float64),
-        reduction="none"), 1),
-    ("multilabel_margin", lambda x: F.multilabel_margin_loss(
-        x, ember.tensor([[2, 0, -1], [1, -1, 2]]), reduction="none"), 1),
-    ("ctc", lambda x: F.ctc_loss(x.reshape(3, 2, 3).log_softmax(2),
-                                 ember.tensor([[1, 2], [1, 0]]), ember.tensor([3, 2]),
-                                 ember.tensor([2, 1]), reduction="none"), 1),
-]
-
-
-@pytest.mark.parametrize("name,fn,arity", PRIMITIVES, ids=[p[0] for p in PRIMITIVES])
-def test_gradcheck_and_gradgradcheck(name, fn, arity):
-    rng = np.random.default_rng(10)
-    shape = (3, 6) if name == "ctc" else (2, 3)
-    inputs = [_smooth_inputs(shape, rng) for _ in range(arity)]
-    if name == "ctc":
-        inputs = [ember.tensor(inputs[0].detach().numpy().reshape(-1), requires_grad=True)]
-    assert gradcheck(fn, inputs)
-    assert gradgradcheck(fn, inputs)
 
 
 def test_distance_modules_match_torch(torch):

@@ -48,6 +48,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """elu with inplace=True: writes the result into input and returns it."""
     return elu(input, alpha, inplace=True)
 
 
@@ -57,6 +58,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def selu_(input: Tensor) -> Tensor:
+    """selu with inplace=True: writes the result into input and returns it."""
     return selu(input, inplace=True)
 
 
@@ -64,10 +66,11 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); alpha must not be 0."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return _unary(input, inplace, "celu", _ops.Elu, alpha=alpha, input_scale=1.0 / alpha)
+    return _unary(input, inplace, "celu", _ops.Celu, alpha=alpha, input_scale=1.0 / alpha)
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """celu with inplace=True: writes the result into input and returns it."""
     return celu(input, alpha, inplace=True)
 
 
@@ -81,6 +84,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """hardtanh with inplace=True: writes the result into input and returns it."""
     return hardtanh(input, min_val, max_val, inplace=True)
 
 
@@ -141,6 +145,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """threshold with inplace=True: writes the result into input and returns it."""
     return _threshold(input, threshold, value, True)
 
 
@@ -206,6 +211,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
 
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
            training: bool = False) -> Tensor:
+    """rrelu with inplace=True: writes the result into input and returns it."""
     return rrelu(input, lower, upper, training, inplace=True)
 
 

@@ -37,6 +37,9 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.elu of each element. Shape: input (*), any shape; output (*), the input's shape and
+        dtype (floating point: an integer input raises NotImplementedError; with inplace=True the
+        input is overwritten and returned)."""
         return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
@@ -47,6 +50,9 @@ class CELU(ELU):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.celu of each element. Shape: input (*), any shape; output (*), the input's shape and
+        dtype (floating point: an integer input raises NotImplementedError; with inplace=True the
+        input is overwritten and returned)."""
         return F.celu(input, self.alpha, self.inplace)
 
 
@@ -54,6 +60,9 @@ class SELU(_InplaceShown):
     """scale * elu(x, alpha) with the self-normalising constants."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.selu of each element. Shape: input (*), any shape; output (*), the input's shape and
+        dtype (floating point: an integer input raises NotImplementedError; with inplace=True the
+        input is overwritten and returned)."""
         return F.selu(input, self.inplace)
 
 
@@ -61,6 +70,9 @@ class Mish(_InplaceShown):
     """x * tanh(softplus(x))."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.mish of each element. Shape: input (*), any shape; output (*), the input's shape and
+        dtype (floating point: an integer input raises NotImplementedError; with inplace=True the
+        input is overwritten and returned)."""
         return F.mish(input, self.inplace)
 
 
@@ -68,6 +80,9 @@ class Hardswish(_Inplace):
     """x * relu6(x + 3) / 6."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.hardswish of each element. Shape: input (*), any shape; output (*), the input's
+        shape and dtype (floating point: an integer input raises NotImplementedError; with
+        inplace=True the input is overwritten and returned)."""
         return F.hardswish(input, self.inplace)
 
 
@@ -75,6 +90,9 @@ class Hardsigmoid(_Inplace):
     """relu6(x + 3) / 6."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.hardsigmoid of each element. Shape: input (*), any shape; output (*), the input's
+        shape and dtype (floating point: an integer input raises NotImplementedError; with
+        inplace=True the input is overwritten and returned)."""
         return F.hardsigmoid(input, self.inplace)
 
 
@@ -96,6 +114,9 @@ class Hardtanh(Module):
             raise AssertionError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.hardtanh of each element. Shape: input (*), any shape; output (*), the input's shape
+        and dtype (floating point: an integer input raises NotImplementedError; with inplace=True
+        the input is overwritten and returned)."""
         return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
@@ -120,6 +141,8 @@ class Hardshrink(Module):
         self.lambd = lambd
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.hardshrink of each element. Shape: input (*), any shape; output (*), the input's
+        shape and dtype (floating point: an integer input raises NotImplementedError)."""
         return F.hardshrink(input, self.lambd)
 
     def extra_repr(self) -> str:
@@ -130,6 +153,8 @@ class Softshrink(Hardshrink):
     """x moved lambd towards 0, and 0 on [-lambd, lambd]."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.softshrink of each element. Shape: input (*), any shape; output (*), the input's
+        shape and dtype (floating point: an integer input raises NotImplementedError)."""
         return F.softshrink(input, self.lambd)
 
 
@@ -137,6 +162,8 @@ class Tanhshrink(Module):
     """x - tanh(x)."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.tanhshrink of each element. Shape: input (*), any shape; output (*), the input's
+        shape and dtype (floating point: an integer input raises NotImplementedError)."""
         return F.tanhshrink(input)
 
 
@@ -144,6 +171,8 @@ class Softsign(Module):
     """x / (1 + |x|)."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.softsign of each element. Shape: input (*), any shape; output (*), the input's shape
+        and dtype (floating point: an integer input raises NotImplementedError)."""
         return F.softsign(input)
 
 
@@ -151,6 +180,8 @@ class LogSigmoid(Module):
     """log(sigmoid(x))."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.logsigmoid of each element. Shape: input (*), any shape; output (*), the input's
+        shape and dtype (floating point: an integer input raises NotImplementedError)."""
         return F.logsigmoid(input)
 
 
@@ -162,6 +193,8 @@ class Softplus(Module):
         self.beta, self.threshold = beta, threshold
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.softplus of each element. Shape: input (*), any shape; output (*), the input's shape
+        and dtype (floating point: an integer input raises NotImplementedError)."""
         return F.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
@@ -176,6 +209,9 @@ class Threshold(Module):
         self.threshold, self.value, self.inplace = threshold, value, inplace
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.threshold of each element. Shape: input (*), any shape; output (*), the input's
+        shape and dtype (floating point: an integer input raises NotImplementedError; with
+        inplace=True the input is overwritten and returned)."""
         return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
@@ -198,9 +234,12 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Set every weight to `init` again."""
         init.constant_(self.weight, self.init)
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.prelu with this module's weight. Shape: input (N, C, *) when num_parameters is C (C
+        must match), else any shape; output of the input's shape and dtype."""
         return F.prelu(input, self.weight)
 
     def extra_repr(self) -> str:
@@ -217,6 +256,8 @@ class RReLU(Module):
         self.lower, self.upper, self.inplace = lower, upper, inplace
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.rrelu with a fresh slope per element in training mode, the mean slope in evaluation
+        mode. Shape: any; output of the input's shape and dtype."""
         return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
@@ -233,6 +274,8 @@ class GLU(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.glu along dim. Shape: (*, 2N, *) -> (*, N, *); an odd size along dim raises
+        RuntimeError."""
         return F.glu(input, self.dim)
 
     def extra_repr(self) -> str:

@@ -16,6 +16,8 @@ class PairwiseDistance(Module):
         self.norm, self.eps, self.keepdim = p, eps, keepdim
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        """F.pairwise_distance. Shape: x1, x2 (N, D) or (D,), broadcastable; output (N,) or ()
+        ((N, 1) or (1,) with keepdim)."""
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
 
 
@@ -28,4 +30,6 @@ class CosineSimilarity(Module):
         self.dim, self.eps = dim, eps
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        """F.cosine_similarity along dim. Shape: x1, x2 broadcastable, (*1, D, *2); output (*1,
+        *2)."""
         return F.cosine_similarity(x1, x2, self.dim, self.eps)

@@ -24,6 +24,8 @@ class CosineEmbeddingLoss(_MarginLoss):
         super().__init__(margin, size_average, reduce, reduction)
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        """F.cosine_embedding_loss. Shape: input1, input2 (N, D) or (D,), target (N,) or () of 1
+        and -1; output a scalar for reduction 'mean' or 'sum', (N,) for 'none'."""
         return F.cosine_embedding_loss(input1, input2, target, margin=self.margin,
                                        reduction=self.reduction)
 
@@ -36,6 +38,8 @@ class MarginRankingLoss(_MarginLoss):
         super().__init__(margin, size_average, reduce, reduction)
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        """F.margin_ranking_loss. Shape: input1, input2 and target (N,) or (); output a scalar
+        for reduction 'mean' or 'sum', (N,) for 'none'."""
         return F.margin_ranking_loss(input1, input2, target, margin=self.margin,
                                      reduction=self.reduction)
 
@@ -48,6 +52,8 @@ class HingeEmbeddingLoss(_MarginLoss):
         super().__init__(margin, size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """F.hinge_embedding_loss. Shape: input (*) and target (*) of 1 and -1; output a scalar
+        for reduction 'mean' or 'sum', per element (the inputs' broadcast shape) for 'none'."""
         return F.hinge_embedding_loss(input, target, margin=self.margin,
                                       reduction=self.reduction)
 
@@ -56,6 +62,8 @@ class SoftMarginLoss(_Loss):
     """log(1 + exp(-target * input))."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """F.soft_margin_loss. Shape: input (*) and target (*) of 1 and -1; output a scalar for
+        reduction 'mean' or 'sum', per element (the inputs' broadcast shape) for 'none'."""
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
@@ -63,6 +71,8 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
     """Per-class binary cross entropy of logits, averaged over the classes."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """F.multilabel_soft_margin_loss. Shape: input and target (N, C); output a scalar for
+        reduction 'mean' or 'sum', (N,) for 'none'."""
         return F.multilabel_soft_margin_loss(input, target, weight=self.weight,
                                              reduction=self.reduction)
 
@@ -71,6 +81,8 @@ class MultiLabelMarginLoss(_Loss):
     """Hinge loss of each listed target class against every other class."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """F.multilabel_margin_loss. Shape: input (N, C) or (C,), target of the same shape: class
+        indices padded with -1; output a scalar for reduction 'mean' or 'sum', (N,) for 'none'."""
         return F.multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
@@ -88,6 +100,8 @@ class MultiMarginLoss(_WeightedLoss):
         self.p, self.margin = p, margin
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """F.multi_margin_loss. Shape: input (N, C) or (C,), target (N,) or () class indices;
+        output a scalar for reduction 'mean' or 'sum', (N,) for 'none'."""
         return F.multi_margin_loss(input, target, p=self.p, margin=self.margin,
                                    weight=self.weight, reduction=self.reduction)
 
@@ -105,6 +119,8 @@ class TripletMarginLoss(_MarginLoss):
         self.p, self.eps, self.swap = p, eps, swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        """F.triplet_margin_loss. Shape: anchor, positive, negative (N, D) or (D,); output a
+        scalar for reduction 'mean' or 'sum', (N,) for 'none'."""
         return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
                                      eps=self.eps, swap=self.swap, reduction=self.reduction)
 
@@ -124,6 +140,9 @@ class TripletMarginWithDistanceLoss(_Loss):
         self.margin, self.swap = margin, swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        """F.triplet_margin_with_distance_loss. Shape: anchor, positive, negative (N, *) as the
+        distance function takes them; output a scalar for reduction 'mean' or 'sum', (N,) for
+        'none'."""
         return F.triplet_margin_with_distance_loss(
             anchor, positive, negative, distance_function=self.distance_function,
             margin=self.margin, swap=self.swap, reduction=self.reduction)

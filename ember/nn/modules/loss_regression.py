@@ -19,6 +19,8 @@ class SmoothL1Loss(_Loss):
         self.beta = beta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """F.smooth_l1_loss. Shape: input (*) and target (*); output a scalar for reduction
+        'mean' or 'sum', per element (the inputs' broadcast shape) for 'none'."""
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
@@ -30,6 +32,8 @@ class HuberLoss(_Loss):
         self.delta = delta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """F.huber_loss. Shape: input (*) and target (*); output a scalar for reduction 'mean' or
+        'sum', per element (the inputs' broadcast shape) for 'none'."""
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
@@ -46,6 +50,9 @@ class KLDivLoss(_Loss):
         self.log_target = log_target
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """F.kl_div of log-probabilities `input` from `target` (log-probabilities with
+        log_target). Shape: input (*) and target (*); output a scalar, or (*) with
+        reduction='none'."""
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
@@ -58,6 +65,8 @@ class PoissonNLLLoss(_Loss):
         self.log_input, self.full, self.eps = log_input, full, eps
 
     def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
+        """F.poisson_nll_loss. Shape: log_input (*) and target (*); output a scalar for reduction
+        'mean' or 'sum', per element (the inputs' broadcast shape) for 'none'."""
         return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
                                   eps=self.eps, reduction=self.reduction)
 
@@ -71,6 +80,9 @@ class GaussianNLLLoss(_Loss):
         self.full, self.eps = full, eps
 
     def forward(self, input: Tensor, target: Tensor, var: Tensor | float) -> Tensor:
+        """F.gaussian_nll_loss. Shape: input (N, *) or (*), target like input, var like input or
+        with one dimension of size 1 (or a float); output a scalar, or the input's shape with
+        reduction='none'. Raises ValueError for negative var."""
         return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
                                    reduction=self.reduction)
 
@@ -85,5 +97,8 @@ class CTCLoss(_Loss):
 
     def forward(self, log_probs: Tensor, targets: Tensor, input_lengths,
                 target_lengths) -> Tensor:
+        """F.ctc_loss. Shape: log_probs (T, N, C) or (T, C); targets (N, S) padded or the
+        concatenated targets; input_lengths and target_lengths (N,); output a scalar, or (N,)
+        with reduction='none'."""
         return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
                           self.reduction, self.zero_infinity)

@@ -68,11 +68,13 @@ class ParameterList(Module):
         return [key for key in super().__dir__() if not key.isdigit()]
 
     def append(self, value: Any) -> ParameterList:
+        """Add a value at the end (a Tensor becomes a registered Parameter); returns self."""
         self._size += 1
         self[self._size - 1] = value
         return self
 
     def extend(self, values: Iterable[Any]) -> ParameterList:
+        """append each value of an iterable; TypeError for a Tensor or a non-iterable."""
         if not isinstance(values, Iterable) or isinstance(values, Tensor):
             raise TypeError("ParameterList.extend should be called with an iterable, but got "
                             + type(values).__name__)
@@ -132,38 +134,47 @@ class ParameterDict(Module):
         return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
 
     def setdefault(self, key: str, default: Any | None = None) -> Any:
+        """The value at key, set first to `default` (a Tensor made a Parameter) if absent."""
         if key not in self:
             self[key] = default
         return self[key]
 
     def clear(self) -> None:
+        """Remove every entry (and unregister its parameter)."""
         for key in list(self._keys):
             del self[key]
 
     def pop(self, key: str) -> Any:
+        """Remove the entry at key and return its value; KeyError if absent."""
         value = self[key]
         del self[key]
         return value
 
     def popitem(self) -> tuple[str, Any]:
+        """Remove and return the last (key, value) pair inserted; StopIteration if empty."""
         key = next(reversed(self._keys))
         value = self[key]
         del self[key]
         return key, value
 
     def get(self, key: str, default: Any | None = None) -> Any:
+        """The value at key, or `default` if key is absent."""
         return self[key] if key in self else default
 
     def fromkeys(self, keys: Iterable[str], default: Any | None = None) -> ParameterDict:
+        """A new ParameterDict with each of `keys` set to `default`."""
         return ParameterDict((k, default) for k in keys)
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._keys.keys()
 
     def items(self) -> Iterable[tuple[str, Any]]:
+        """(key, value) pairs, in insertion order."""
         return ((k, self[k]) for k in self._keys)
 
     def values(self) -> Iterable[Any]:
+        """The values, in insertion order."""
         return (self[k] for k in self._keys)
 
     def update(self, parameters: Mapping[str, Any] | ParameterDict) -> None:
