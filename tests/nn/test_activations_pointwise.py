@@ -39,8 +39,12 @@ TOL = {np.float32: dict(rtol=2e-6, atol=2e-6), np.float64: dict(rtol=1e-12, atol
 @pytest.mark.parametrize("name,args,kwargs", LAYERS, ids=IDS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_layer_matches_torch(parity, name, args, kwargs, dtype):
-    ours = getattr(nn, name)(*args, **kwargs).eval()  # RReLU: eval is deterministic
-    theirs = getattr(parity.torch.nn, name)(*args, **kwargs).eval()
+    # the layers behave alike in both modes (float32 in training mode); RReLU draws random
+    # slopes in training (test_rrelu_training_draws_one_slope_per_element), so it is in eval
+    training = dtype == np.float32 and name != "RReLU"
+    ours = getattr(nn, name)(*args, **kwargs).train(training)
+    theirs = getattr(parity.torch.nn, name)(*args, **kwargs).train(training)
+    assert ours.training == theirs.training == training
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict()) == []
     tol = TOL[dtype]
