@@ -41,10 +41,12 @@ class RemovableHandle:
 
 HOOK_DICTS = ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_forward_hooks",
               "_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_backward_hooks",
-              "_backward_pre_hooks", "_load_state_dict_pre_hooks")
+              "_backward_pre_hooks", "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks",
+              "_state_dict_pre_hooks", "_state_dict_hooks")
 
 
-def _register(hooks: OrderedDict, hook: Callable, prepend: bool, extra=None) -> RemovableHandle:
+def _register(hooks: OrderedDict, hook: Callable, prepend: bool = False,
+              extra=None) -> RemovableHandle:
     handle = RemovableHandle(hooks, extra_dict=extra)
     hooks[handle.id] = hook
     if prepend:

@@ -174,6 +174,21 @@ class Module(HooksMixin, StateDictMixin):
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return module
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put `module` at a dotted path such as "encoder.0" (replacing what is there, which
+        must be a Module; with strict, it must exist). ValueError for an empty target or a
+        value that is not a Module; AttributeError for a missing parent."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent, name = self._owner_and_name(target)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
     def _owner_and_name(self, target: str) -> tuple[Module, str]:
         module_path, _, name = target.rpartition(".")
         return self.get_submodule(module_path), name
