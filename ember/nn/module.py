@@ -9,6 +9,7 @@ Module API (attribute assignment, `del`, `register_*`), which keeps both in step
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,27 +18,9 @@ import numpy as np
 from .. import dtypes as _dt
 from ..devices import check_available, parse_to
 from ..tensor import Tensor
+from ._module_hooks import HOOK_DICTS, HooksMixin
 from ._module_state import StateDictMixin
 from .parameter import Parameter
-
-
-class RemovableHandle:
-    """Returned by register_forward_hook: `.remove()` unregisters the hook."""
-
-    _next_id = itertools.count()
-
-    def __init__(self, hooks: dict) -> None:
-        self.hooks = hooks
-        self.id = next(self._next_id)
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -54,7 +37,7 @@ def _float_cast(np_dtype: np.dtype) -> Callable[[np.ndarray], np.ndarray]:
     return lambda a: a.astype(np_dtype, copy=False) if _dt.is_float(a.dtype) else a
 
 
-class Module(StateDictMixin):
+class Module(HooksMixin, StateDictMixin):
     """torch.nn.Module: subclass it, assign layers and Parameters in __init__, define forward."""
 
     training: bool
@@ -69,41 +52,18 @@ class Module(StateDictMixin):
         d["_buffers"] = {}
         d["_non_persistent_buffers_set"] = set()
         d["_modules"] = {}
-        d["_forward_pre_hooks"] = {}
-        d["_forward_hooks"] = {}
+        for name in HOOK_DICTS:
+            d[name] = OrderedDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{self._get_name()}] is missing the required "forward" '
                                   "function")
 
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks:
+        if (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
-
-    def _call_with_hooks(self, args: tuple, kwargs: dict):
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, out)
-            if result is not None:
-                out = result
-        return out
-
-    def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
-        """hook(module, args) -> None or new args; runs before forward."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
-
-    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
-        """hook(module, args, output) -> None or a new output; runs after forward."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
 
     # ---- registration -------------------------------------------------------------------
     def __getattr__(self, name: str):
@@ -214,6 +174,44 @@ class Module(StateDictMixin):
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return module
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put `module` at a dotted path such as "encoder.0" (replacing what is there, which
+        must be a Module; with strict, it must exist). ValueError for an empty target or a
+        value that is not a Module; AttributeError for a missing parent."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent, name = self._owner_and_name(target)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
+    def _owner_and_name(self, target: str) -> tuple[Module, str]:
+        module_path, _, name = target.rpartition(".")
+        return self.get_submodule(module_path), name
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at a dotted path such as "net.0.weight"."""
+        owner, name = self._owner_and_name(target)
+        if not hasattr(owner, name):
+            raise AttributeError(f"{owner._get_name()} has no attribute `{name}`")
+        param = getattr(owner, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a dotted path such as "bn.running_mean"."""
+        owner, name = self._owner_and_name(target)
+        if not hasattr(owner, name):
+            raise AttributeError(f"{owner._get_name()} has no attribute `{name}`")
+        if name not in owner._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return getattr(owner, name)
+
     # ---- traversal ----------------------------------------------------------------------
     def named_modules(self, memo: set | None = None, prefix: str = "",
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
@@ -299,12 +297,20 @@ class Module(StateDictMixin):
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's gradient (set_to_none), or zero it in place after detaching
+        it from any graph (as PyTorch)."""
         for param in self.parameters():
-            if param.grad is not None:
-                if set_to_none:
-                    param.grad = None
+            grad = param.grad
+            if grad is None:
+                continue
+            if set_to_none:
+                param.grad = None
+            else:
+                if grad.grad_fn is not None:
+                    grad.detach_()
                 else:
-                    param.grad._data[...] = 0
+                    grad.requires_grad_(False)
+                grad.zero_()
 
     # ---- dtype and device ---------------------------------------------------------------
     def _apply(self, fn: Callable[[np.ndarray], np.ndarray]) -> Module:

@@ -6,10 +6,15 @@ each checks arguments as PyTorch does and calls the primitive below it.
 
 from ...shapes import pad
 from .activation import *
+from .activation_pointwise import *
 from .conv import *
+from .ctc import *
+from .distance import *
 from .dropout import *
 from .embedding import *
 from .linear import *
 from .loss import *
+from .loss_margin import *
+from .loss_regression import *
 from .norm import *
 from .pool import *

@@ -12,7 +12,7 @@ from ...tensor import Tensor
 from ._args import apply_maybe_inplace, check_float
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "gelu", "silu", "sigmoid", "tanh",
-           "softmax", "log_softmax"]
+           "softmax", "log_softmax", "softmin"]
 
 sigmoid = _functions.sigmoid
 tanh = _functions.tanh
@@ -63,3 +63,8 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype=None) -> Tensor:
     return _reductions.log_softmax(input, _softmax_dim(input, dim, "log_softmax"), dtype=dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-input): the smallest entries get the largest weights."""
+    return _reductions.softmax(-input, _softmax_dim(input, dim, "softmin"), dtype=dtype)

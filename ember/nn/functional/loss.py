@@ -128,10 +128,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
                          reduction=reduction)
 
 
-def _regression(fn, op: str, input: Tensor, target: Tensor, size_average, reduce,
-                reduction: str, weight: Tensor | None) -> Tensor:
-    reduction = _reduction(size_average, reduce, reduction, op)
-    dtype = check_float(input, "input", op)
+def check_target_shape(input: Tensor, target: Tensor, op: str, stacklevel: int = 4) -> None:
+    """A target that broadcasts to the input's shape, with PyTorch's warning when it differs."""
     if target._data.shape != input._data.shape:
         try:
             np.broadcast_shapes(input._data.shape, target._data.shape)
@@ -140,7 +138,15 @@ def _regression(fn, op: str, input: Tensor, target: Tensor, size_average, reduce
                                f"{_shape(target)} cannot be broadcast together") from None
         warnings.warn(f"{op}: Using a target size {_shape(target)} that is different to the "
                       f"input size {_shape(input)}. This will likely lead to incorrect results "
-                      "due to broadcasting. Please ensure they have the same size.", stacklevel=3)
+                      "due to broadcasting. Please ensure they have the same size.",
+                      stacklevel=stacklevel)
+
+
+def _regression(fn, op: str, input: Tensor, target: Tensor, size_average, reduce,
+                reduction: str, weight: Tensor | None) -> Tensor:
+    reduction = _reduction(size_average, reduce, reduction, op)
+    dtype = check_float(input, "input", op)
+    check_target_shape(input, target, op, stacklevel=4)
     if weight is not None and weight._data.shape != input._data.shape:
         raise ValueError(f"{op}: Weights and input must have the same size, got weight shape "
                          f"{_shape(weight)} and input shape {_shape(input)}")
