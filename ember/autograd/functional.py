@@ -19,6 +19,11 @@ from .engine import grad
 from .grad_mode import enable_grad
 
 
+def _wrap(array: np.ndarray):
+    """A tensor around `array` as it is (dtype kept)."""
+    return engine._Tensor._from_op(array, None)
+
+
 def _as_tuple(x, name: str, fn: str) -> tuple[bool, tuple]:
     is_tuple = isinstance(x, (tuple, list))
     items = tuple(x) if is_tuple else (x,)
@@ -57,7 +62,7 @@ def _grads(outputs: tuple, inputs: tuple, grad_outputs, create_graph: bool, stri
             if strict:
                 raise RuntimeError(f"The output of the user-provided function is independent of "
                                    f"input {i}. This is not allowed in strict mode.")
-            g = engine._Tensor(np.zeros_like(t._data))
+            g = _wrap(np.zeros_like(t._data))
         result.append(g)
     return tuple(result)
 
@@ -77,7 +82,7 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
             if any(o._data.size != 1 for o in outputs):
                 raise RuntimeError("The vector v can only be None if the user-provided function "
                                    "returns a single Tensor with a single element.")
-            v = tuple(engine._Tensor(np.ones_like(o._data)) for o in outputs)
+            v = tuple(_wrap(np.ones_like(o._data)) for o in outputs)
         else:
             v = _as_tuple(v, "v", "vjp")[1]
         result = _grads(outputs, inputs, v, create_graph, strict, "vjp")
@@ -95,12 +100,12 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
                 raise RuntimeError("The vector v can only be None if the input to the "
                                    "user-provided function is a single Tensor with a single "
                                    "element.")
-            v = tuple(engine._Tensor(np.ones_like(t._data)) for t in inputs)
+            v = tuple(_wrap(np.ones_like(t._data)) for t in inputs)
         else:
             v = _as_tuple(v, "v", "jvp")[1]
         out_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function",
                                        "jvp")
-        dummies = tuple(engine._Tensor(np.zeros_like(o._data)).requires_grad_(True)
+        dummies = tuple(_wrap(np.zeros_like(o._data)).requires_grad_(True)
                         for o in outputs)
         vjps = _grads(outputs, inputs, dummies, True, strict, "jvp")
         result = _grads(vjps, dummies, v, create_graph, strict, "jvp")
@@ -128,7 +133,7 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
                     rows[i].append(g)
             blocks = []
             for t, row in zip(inputs, rows):
-                stacked = (engine._Tensor(np.zeros((0,) + t._data.shape, t._data.dtype))
+                stacked = (_wrap(np.zeros((0,) + t._data.shape, t._data.dtype))
                            if not row else stack(row))
                 blocks.append(stacked.reshape(tuple(out.shape) + tuple(t.shape)))
             per_output.append(_finish(tuple(blocks), in_tuple))
@@ -185,7 +190,7 @@ def _hessian_product(func, inputs, v, create_graph: bool, strict: bool, fn: str)
                 raise RuntimeError("The vector v can only be None if the input to the "
                                    "user-provided function is a single Tensor with a single "
                                    "element.")
-            v = tuple(engine._Tensor(np.ones_like(t._data)) for t in inputs)
+            v = tuple(_wrap(np.ones_like(t._data)) for t in inputs)
         else:
             v = _as_tuple(v, "v", fn)[1]
         first = _grads((out,), inputs, None, True, strict, fn)

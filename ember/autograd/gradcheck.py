@@ -20,6 +20,7 @@ def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol:
     output's gradient is probed through a fixed random projection, so non-scalar outputs work.
     """
     tensor_class = engine._Tensor
+    wrap = tensor_class._from_op
     inputs = _as_list(inputs)
     diff = [t for t in inputs if isinstance(t, tensor_class) and t.requires_grad]
     for t in diff:
@@ -38,7 +39,7 @@ def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol:
         return math.fsum(float((o._data * p).sum()) for o, p in zip(outputs_of(), projections))
 
     analytic = grad([o for o in outs if o.requires_grad],
-                    diff, [tensor_class(p) for o, p in zip(outs, projections) if o.requires_grad],
+                    diff, [wrap(p, None) for o, p in zip(outs, projections) if o.requires_grad],
                     allow_unused=True)
     for k, (t, a) in enumerate(zip(diff, analytic)):
         numeric = np.zeros_like(t._data)
@@ -73,12 +74,13 @@ def gradgradcheck(fn: Callable, inputs, grad_outputs=None, eps: float = 1e-6, at
     to random float64 tensors.
     """
     tensor_class = engine._Tensor
+    wrap = tensor_class._from_op
     inputs = _as_list(inputs)
     outputs = [o for o in _as_list(fn(*inputs)) if isinstance(o, tensor_class)
                and o.requires_grad]
     if grad_outputs is None:
         rng = np.random.default_rng(1)
-        grad_outputs = [tensor_class(rng.standard_normal(o._data.shape)).requires_grad_()
+        grad_outputs = [wrap(rng.standard_normal(o._data.shape), None).requires_grad_()
                         for o in outputs]
     grad_outputs = _as_list(grad_outputs)
     n = len(inputs)

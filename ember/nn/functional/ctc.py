@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...ops.ctc import CtcLoss
-from ...tensor import Tensor
+from ...tensor import Tensor, _make
 from ._args import check_float
 from .loss import _reduction
 
@@ -99,7 +99,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     losses = CtcLoss.apply(lp, targets=padded, input_lengths=inputs, target_lengths=lengths,
                            blank=blank, zero_infinity=zero_infinity)
     if reduction == "mean":
-        divisor = Tensor(np.maximum(lengths, 1).astype(log_probs._data.dtype))
+        divisor = _make(np.maximum(lengths, 1).astype(log_probs._data.dtype), None)
         return (losses / divisor).mean()
     if reduction == "sum":
         return losses.sum()
