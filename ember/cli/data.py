@@ -75,7 +75,7 @@ def load_split(
         split = "training" if train else "test"
         raise DatasetError(f"the {name} {split} set is empty; its files hold no images")
     images, targets = dataset.data._data[:n], dataset.targets._data[:n]
-    found = dataset._find("train" if train else "t10k")[0].parent  # the folder it was read from
+    found = dataset.raw_folder
     if n < len(dataset):
         dataset = Subset(dataset, range(n))
     return Split(dataset, images, targets, found.parent if found.name == cls.name else found)

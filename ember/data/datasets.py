@@ -37,7 +37,8 @@ class MNIST(Dataset):
     """The MNIST handwritten digits: 28x28 uint8 images, labels 0-9.
 
     `.data` is the uint8 NxHxW image tensor and `.targets` the int64 label tensor, with N taken
-    from the file header (the training file may be a subset of the usual 60,000).
+    from the file header (the training file may be a subset of the usual 60,000);
+    `.raw_folder` is the folder the files were read from (torchvision's attribute).
     """
 
     name = "mnist"  # folder name under each search location
@@ -80,6 +81,8 @@ class MNIST(Dataset):
         if files is None:
             raise DatasetNotFoundError(self._not_found_message(split), self.search_dirs())
         images_path, labels_path = files
+        # torchvision's name; here the folder the files were actually read from
+        self.raw_folder = images_path.parent
         images = read_idx(images_path, 3, "images", np.uint8)
         labels = read_idx(labels_path, 1, "labels", np.uint8)
         if len(images) != len(labels):

@@ -211,3 +211,10 @@ def test_download_with_wrong_checksum_fails_cleanly(places, served_mnist):
         cls(root=places["root"], download=True)
     assert not any((places["root"] / "mnist").glob("*-ubyte.gz"))
 
+
+
+def test_raw_folder_is_where_the_files_were_read(data_root):
+    from ember.data.datasets import MNIST
+
+    dataset = MNIST(data_root, train=False)
+    assert (dataset.raw_folder / "t10k-images-idx3-ubyte.gz").exists()
