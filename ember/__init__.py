@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from . import _allocator, autograd, dtypes, methods  # noqa: F401 - methods binds Tensor's methods
+from .arrange import *  # noqa: F403
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -23,14 +24,11 @@ from .creation import (
     full_like,
     is_tensor,
     linspace,
-    normal,
     ones,
     ones_like,
     rand,
-    rand_like,
     randint,
     randn,
-    randn_like,
     randperm,
     tensor,
     zeros,
@@ -60,6 +58,7 @@ from .dtypes import (
 )
 from .functions import *  # noqa: F403
 from .functions import abs, pow, round  # noqa: F401 - shadowed builtins
+from .gather_scatter import *  # noqa: F403
 from .legacy import (
     BFloat16Tensor,
     BoolTensor,
@@ -83,9 +82,15 @@ from .random import (
 )
 from .reductions import *  # noqa: F403
 from .reductions import all, any, max, min, sum  # noqa: F401
+from .sampling import *  # noqa: F403
+from .scans import *  # noqa: F403
+from .selection import *  # noqa: F403
 from .shapes import *  # noqa: F403
 from .tensor import Size, Tensor
+from .triangular import *  # noqa: F403
 from .type_info import finfo, iinfo, is_floating_point, numel
+from .unsupported import *  # noqa: F403
+from .unsupported import complex, missing_attribute  # noqa: F401 - shadowed builtin
 
 __version__ = "0.1.0"
 
@@ -103,4 +108,7 @@ def __getattr__(name: str):
         return importlib.import_module(".amp", __name__).autocast
     if name in ("save", "load", "CheckpointError"):
         return getattr(importlib.import_module(".serialization", __name__), name)
+    unsupported = missing_attribute(name)  # sparse tensors, complex dtypes: say so
+    if unsupported is not None:
+        raise unsupported
     raise AttributeError(f"module 'ember' has no attribute {name!r}")

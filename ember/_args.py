@@ -14,9 +14,14 @@ def _axes(dim):
     return tuple(dim)
 
 
-def _reduced_axes(dim):
-    """The axes of sum, mean and var: an empty list of dims reduces them all, as in PyTorch."""
+def _reduced_axes(dim, ndim: int | None = None):
+    """The axes of sum, mean and var: an empty list of dims reduces them all, as in PyTorch, and
+    so do dims 0 and -1 of a 0-d tensor (ndim 0), the only ones it has."""
     axes = _axes(dim)
+    if ndim == 0 and axes is not None:
+        for d in (axes,) if isinstance(axes, int) else axes:
+            _wrap_dim(d, 0)
+        return None
     return None if axes == () else axes
 
 

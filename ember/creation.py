@@ -133,16 +133,6 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = 
     return _finish(arr, requires_grad)
 
 
-def rand_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return rand(input._data.shape, dtype=dtype or input.dtype, device=device,
-                requires_grad=requires_grad)
-
-
-def randn_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return randn(input._data.shape, dtype=dtype or input.dtype, device=device,
-                 requires_grad=requires_grad)
-
-
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
             requires_grad: bool = False) -> Tensor:
     check_available(device)
@@ -158,21 +148,6 @@ def randperm(n: int, generator=None, dtype=None, device=None,
     check_available(device)
     np_dtype = _dt.to_np(dtype) if dtype is not None else np.dtype(np.int64)
     return _finish(rng_of(generator).permutation(n).astype(np_dtype, copy=False), requires_grad)
-
-
-def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None,
-           requires_grad=False):
-    """normal(mean, std, size) with floats, or element-wise with tensor mean and/or std."""
-    check_available(device)
-    mean_arr = mean._data if isinstance(mean, Tensor) else mean
-    std_arr = std._data if isinstance(std, Tensor) else std
-    if size is None:
-        size = np.broadcast_shapes(np.shape(mean_arr), np.shape(std_arr))
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        ref = mean if isinstance(mean, Tensor) else std
-        dtype = dtype or ref.dtype
-    arr = rng_of(generator).normal(mean_arr, std_arr, size=tuple(size))
-    return _finish(arr.astype(_float_dtype(dtype), copy=False), requires_grad)
 
 
 def is_tensor(obj) -> bool:

@@ -10,7 +10,9 @@ import numpy as np
 
 from . import ops
 from ._args import _float_input
+from ._out import write_out
 from .creation import tensor
+from .gather_scatter import nonzero
 from .promotion import binary_operands
 from .tensor import Tensor, _make
 
@@ -149,7 +151,15 @@ def minimum(input, other) -> Tensor:
     return ops.Minimum.apply(*binary_operands(input, other))
 
 
-def where(condition, input, other) -> Tensor:
+def where(condition, input=None, other=None, *, out=None):
+    """Elements of input where condition is True, of other elsewhere (broadcast together);
+    where(condition) alone is nonzero(condition, as_tuple=True)."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    return write_out("where", _where(condition, input, other), out, cast=True)
+
+
+def _where(condition, input, other) -> Tensor:
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {cond.dtype}")

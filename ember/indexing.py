@@ -23,6 +23,8 @@ def to_numpy_index(index):
     if isinstance(index, tuple):
         return tuple(to_numpy_index(i) for i in index)
     if isinstance(index, Tensor):
+        if index._data.ndim == 0 and index._data.dtype.kind in "iu":
+            return int(index._data)  # an integer, as PyTorch reads it: a view, not a copy
         return index._data
     if isinstance(index, list):
         values = [i.item() if isinstance(i, Tensor) else i for i in index]

@@ -6,14 +6,29 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import functions, indexing, numpy_dispatch, ops, reductions, shapes  # noqa: F401
+from . import (  # noqa: F401
+    arrange,
+    functions,
+    gather_scatter,
+    indexing,
+    numpy_dispatch,
+    ops,
+    reductions,
+    sampling,
+    scans,
+    selection,
+    shapes,
+    triangular,
+    unsupported,
+)
 from .autograd.function import binary_operator
 from .inplace import inplace
 from .promotion import binary_operands
 from .tensor import Tensor, _make
 
-F = SimpleNamespace(**{name: getattr(module, name) for module in (functions, reductions, shapes)
-                       for name in module.__all__})
+F = SimpleNamespace(**{name: getattr(module, name) for module in (
+    functions, reductions, shapes, selection, gather_scatter, scans, triangular, arrange,
+    sampling) for name in module.__all__}, repeat=arrange.repeat)
 
 _METHODS = (
     "add sub mul div true_divide divide multiply subtract pow neg abs exp log sqrt sin cos tanh "
@@ -22,7 +37,13 @@ _METHODS = (
     "log_softmax norm argsort log1p rsqrt masked_fill sign round floor ceil "
     "floor_divide remainder fmod matmul mm bmm dot reshape flatten squeeze unsqueeze permute "
     "transpose swapaxes swapdims t expand expand_as broadcast_to flip split chunk unbind narrow "
-    "select movedim moveaxis unflatten diagonal"
+    "select movedim moveaxis unflatten diagonal "
+    # selection, gathering and scattering, scans, triangles, rearranging, sampling
+    "sort msort topk kthvalue median nanmedian mode unique unique_consecutive bincount histc "
+    "gather scatter scatter_add scatter_reduce index_select index_add index_copy index_fill "
+    "index_put masked_select masked_scatter take take_along_dim nonzero argwhere put "
+    "cumsum cumprod cummax cummin logcumsumexp diff tril triu diag diag_embed trace "
+    "roll fliplr flipud rot90 repeat repeat_interleave tile multinomial bernoulli"
 ).split()
 
 for _name in _METHODS:
@@ -95,6 +116,11 @@ Tensor.logical_not = lambda self: _make(np.logical_not(self._data), None)
 
 
 Tensor.type_as = lambda self, other: self.type(other._data.dtype)
+Tensor.where = lambda self, condition, other: F.where(condition, self, other)
+Tensor.is_sparse = False
+Tensor.is_complex = lambda self: False
+for _name, _fn in unsupported.TENSOR_METHODS.items():
+    setattr(Tensor, _name, _fn)
 
 
 # ---- in-place ops: the out-of-place function, written back (ember/inplace.py) ----------
@@ -112,8 +138,11 @@ def inplace_of(fn, name: str):
 
 for _name in ("add sub mul div pow neg abs exp log log1p sqrt sin cos tanh sigmoid relu "
               "clamp clip masked_fill sign round floor ceil rsqrt square true_divide "
-              "multiply subtract divide").split():
+              "multiply subtract divide scatter scatter_add scatter_reduce index_add index_copy "
+              "index_fill index_put masked_scatter put cumsum cumprod tril triu").split():
     setattr(Tensor, _name + "_", inplace_of(getattr(F, _name), _name + "_"))
+for _name in sampling.IN_PLACE:
+    setattr(Tensor, _name, getattr(sampling, _name))
 Tensor.negative_ = Tensor.neg_
 Tensor.__iadd__ = Tensor.add_
 Tensor.__isub__ = Tensor.sub_

@@ -20,14 +20,14 @@ def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:  # noqa: A001
         input = input.to(dtype)
     elif input._data.dtype.kind in "biu":
         input = input.long()
-    return ops.Sum.apply(input, axis=_reduced_axes(dim), keepdim=keepdim)
+    return ops.Sum.apply(input, axis=_reduced_axes(dim, input._data.ndim), keepdim=keepdim)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     if dtype is not None:
         input = input.to(dtype)
     _float_only(input, "mean")
-    return ops.Mean.apply(input, axis=_reduced_axes(dim), keepdim=keepdim)
+    return ops.Mean.apply(input, axis=_reduced_axes(dim, input._data.ndim), keepdim=keepdim)
 
 
 def _extremum(input, dim, keepdim, largest: bool, name: str):
@@ -38,6 +38,10 @@ def _extremum(input, dim, keepdim, largest: bool, name: str):
                            "== 0. Specify the reduction dim with the 'dim' argument.")
     if dim is None:
         return ops.Amax.apply(input, axis=None, keepdim=False, largest=largest)
+    if input._data.ndim == 0:  # along its dim 0 or -1: the element itself, at index 0
+        _wrap_dim(dim, 0)
+        values = ops.MaxDim.apply(input.reshape(1), axis=0, keepdim=False, largest=largest)
+        return values_indices(values, _make(np.zeros((), np.int64), None))
     values = ops.MaxDim.apply(input, axis=dim, keepdim=keepdim, largest=largest)
     idx = (np.argmax if largest else np.argmin)(input._data, axis=dim, keepdims=keepdim)
     return values_indices(values, _make(np.asarray(idx, dtype=np.int64), None))
@@ -65,7 +69,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Te
     _float_only(input, "var")
     if correction is None:
         correction = 1 if unbiased is None else int(bool(unbiased))
-    axis = _reduced_axes(dim)
+    axis = _reduced_axes(dim, input._data.ndim)
     means = mean(input, axis, keepdim=True)
     centered = input - means
     n = input._data.size // builtins.max(means._data.size, 1)
@@ -84,14 +88,20 @@ def logsumexp(input, dim, keepdim=False) -> Tensor:
     return ops.LogSumExp.apply(_float_input(input), axis=_axes(dim), keepdim=keepdim)
 
 
-def softmax(input, dim, dtype=None) -> Tensor:
+def _softmax(op, input, dim, dtype) -> Tensor:
     input = input.to(dtype) if dtype is not None else _float_input(input)
-    return ops.Softmax.apply(input, axis=dim)
+    if input._data.ndim == 0:  # along its dim 0 or -1: a line of one element
+        _wrap_dim(dim, 0)
+        return op.apply(input.reshape(1), axis=0).reshape(())
+    return op.apply(input, axis=dim)
+
+
+def softmax(input, dim, dtype=None) -> Tensor:
+    return _softmax(ops.Softmax, input, dim, dtype)
 
 
 def log_softmax(input, dim, dtype=None) -> Tensor:
-    input = input.to(dtype) if dtype is not None else _float_input(input)
-    return ops.LogSoftmax.apply(input, axis=dim)
+    return _softmax(ops.LogSoftmax, input, dim, dtype)
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
@@ -104,17 +114,13 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
         p = 2
     if isinstance(p, str):
         raise RuntimeError(f"norm: p={p!r} is not supported; use a number, inf or 'fro'")
-    return ops.Norm.apply(input, p=float(p), axis=_reduced_axes(dim), keepdim=keepdim)
+    return ops.Norm.apply(input, p=float(p), axis=_reduced_axes(dim, input._data.ndim),
+                          keepdim=keepdim)
 
 
 def dist(input, other, p=2) -> Tensor:
     """The p-norm of input - other."""
     return norm(input - other, p)
-
-
-def argsort(input, dim=-1, descending=False) -> Tensor:
-    order = np.argsort(-input._data if descending else input._data, axis=dim, kind="stable")
-    return _make(order.astype(np.int64, copy=False), None)
 
 
 def _arg(fn, input, dim, keepdim) -> Tensor:

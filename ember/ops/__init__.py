@@ -10,6 +10,9 @@ from .indexing import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .movement import *  # noqa: F403
 from .reduction import *  # noqa: F403
+from .sampling import *  # noqa: F403
+from .scan import *  # noqa: F403
+from .scatter import *  # noqa: F403
 
 # PyTorch computes inf and nan silently (detect_anomaly is the way to catch them); NumPy warns.
 # The filter covers only warnings raised in ember's modules; NumPy's error state is untouched.

@@ -8,7 +8,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function
 
-__all__ = ["Reshape", "Permute", "Expand", "Cat", "Stack", "Pad", "Flip", "Diagonal",
+__all__ = ["Reshape", "Permute", "Expand", "Cat", "Stack", "Pad", "Flip", "Roll", "Diagonal",
            "DiagonalScatter"]
 
 
@@ -79,6 +79,17 @@ class Flip(Function):
 
     def backward(ctx, g):
         return np.flip(g, ctx.dims)
+
+
+class Roll(Function):
+    """Elements shifted along axes, wrapping around (np.roll); a copy."""
+
+    def forward(ctx, a, shifts=(), axes=()):
+        ctx.shifts, ctx.axes = shifts, axes
+        return np.roll(a, shifts, axes)
+
+    def backward(ctx, g):
+        return Roll.call(g, shifts=tuple(-s for s in ctx.shifts), axes=ctx.axes)
 
 
 def diagonal_view(a: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:

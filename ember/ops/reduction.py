@@ -6,8 +6,8 @@ import numpy as np
 
 from ..autograd import Function
 
-__all__ = ["Sum", "Mean", "MaxDim", "Amax", "LogSumExp", "Softmax", "LogSoftmax", "Gather",
-           "ScatterAdd", "Norm"]
+__all__ = ["Sum", "Mean", "MaxDim", "Amax", "TiedPick", "LogSumExp", "Softmax", "LogSoftmax",
+           "Gather", "ScatterAdd", "Norm"]
 
 
 def _expand_back(g, shape, axis, keepdim):
@@ -37,7 +37,7 @@ class Mean(Function):
         return _expand_back(g / ctx.count, ctx.shape, ctx.axis, ctx.keepdim)
 
 
-def _along(index: np.ndarray, axis: int) -> tuple:
+def along(index: np.ndarray, axis: int) -> tuple:
     """An advanced index that picks index[..., i, ...] along `axis` of an array shaped like it
     elsewhere (what take_along_axis reads), for writing with np.add.at."""
     grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])
@@ -46,13 +46,14 @@ def _along(index: np.ndarray, axis: int) -> tuple:
 
 
 class Gather(Function):
-    """a's elements at `index` along `axis` (np.take_along_axis, PyTorch's gather)."""
+    """a's elements at `index` along `axis` (PyTorch's gather; np.take_along_axis, but the index
+    may be smaller than `a` along the other axes)."""
 
     op_name = "gather"
 
     def forward(ctx, a, index=None, axis=0):
         ctx.shape, ctx.index, ctx.axis = a.shape, index, axis
-        return np.take_along_axis(a, index, axis=axis)
+        return a[along(index, axis)]
 
     def backward(ctx, g):
         return ScatterAdd.call(g, shape=ctx.shape, index=ctx.index, axis=ctx.axis)
@@ -66,7 +67,7 @@ class ScatterAdd(Function):
     def forward(ctx, g, shape=None, index=None, axis=0):
         ctx.index, ctx.axis = index, axis
         out = np.zeros(shape, dtype=g.dtype)
-        np.add.at(out, _along(index, axis), g)
+        np.add.at(out, along(index, axis), g)
         return out
 
     def backward(ctx, gg):
@@ -107,6 +108,21 @@ class Amax(Function):
         mask = a == ctx.extremum
         count = np.sum(mask, axis=ctx.axis, keepdims=True)
         return (np.reshape(g, ctx.extremum.shape) / count) * mask
+
+
+class TiedPick(Function):
+    """`value`, one of a's elements (median() of all of them): a 0-d tensor whose gradient is
+    shared evenly by the elements equal to it (by the NaNs when it is NaN), as PyTorch's."""
+
+    def forward(ctx, a, value=None):
+        value = np.asarray(value, dtype=a.dtype)
+        ties = np.isnan(a) if a.dtype.kind == "f" and np.isnan(value) else a == value
+        if a.dtype.kind == "f":
+            ctx.share = (ties / max(int(ties.sum()), 1)).astype(a.dtype)
+        return value
+
+    def backward(ctx, g):
+        return g * ctx.share
 
 
 class LogSumExp(Function):

@@ -1,0 +1,66 @@
+"""The `out=` keyword of the ember.* functions, as PyTorch's: the result is written into `out`,
+which is resized if its shape differs (with PyTorch's warning when it held elements), and
+returned. Writing into `out` is not differentiable: with grad mode on, an input that requires
+grad (or an `out` that does) raises PyTorch's error."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import dtypes as _dt
+from .autograd import _mode
+from .autograd.function import version_counter
+from .tensor import Tensor
+
+
+def write_out(name: str, result, out, cast: bool = False):
+    """`result` (a tensor or a tuple of them), or, when `out` is given, `result` written into
+    `out` and `out` returned. `cast`: out may have another dtype that the result casts to
+    without changing category upward (cumsum, the stacks); otherwise the dtypes must match."""
+    if out is None:
+        return result
+    if isinstance(result, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"{name}(): argument 'out' must be a tuple of {len(result)} Tensors")
+        _check_grad(name, result, out)
+        for r, o in zip(result, out):
+            _write(name, r, o, cast)
+        return type(result)(*out) if hasattr(result, "_fields") else tuple(out)
+    _check_grad(name, (result,), (out,))
+    _write(name, result, out, cast)
+    return out
+
+
+def _check_grad(name: str, results, outs) -> None:
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(o).__name__}")
+    if _mode.enabled and any(t.requires_grad for t in (*results, *outs)):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+
+
+def _write(name: str, result: Tensor, out: Tensor, cast: bool) -> None:
+    src, dst = result._data, out._data
+    if src.dtype != dst.dtype:
+        if not cast:
+            raise RuntimeError(f"{name}(): Expected out tensor to have dtype {result.dtype}, but "
+                               f"got {out.dtype} instead")
+        if _dt.category(src.dtype) > _dt.category(dst.dtype):
+            raise RuntimeError(f"{name}(): result type {result.dtype} can't be cast to the "
+                               f"desired output type {out.dtype}")
+    if dst.shape != src.shape:
+        if out._base is not None or out._vc is not None and out._vc.views:
+            raise RuntimeError(f"{name}(): out= of shape {list(dst.shape)} shares its memory "
+                               f"with other tensors and cannot be resized to {list(src.shape)}")
+        if dst.size:
+            warnings.warn(f"{name}(): An output with one or more elements was resized since it "
+                          f"had shape {list(dst.shape)}, which does not match the required "
+                          f"output shape {list(src.shape)}. This behavior is deprecated, and in "
+                          "a future PyTorch release outputs will not be resized unless they "
+                          "have zero elements.", UserWarning, stacklevel=3)
+        out._data = dst = np.empty(src.shape, dst.dtype)
+    np.copyto(dst, src, casting="unsafe")
+    version_counter(out).version += 1

@@ -1,0 +1,103 @@
+"""Triangles and diagonals of matrices: tril, triu (and their indices), diag, diag_embed, trace.
+(diagonal, a view, is in ember/shapes.py.)"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes as _dt
+from . import ops
+from ._args import _wrap_dim
+from ._out import write_out
+from .devices import check_available
+from .reductions import sum as _sum
+from .shapes import diagonal
+from .tensor import Tensor, _make
+
+
+def _triangle(name: str, input, diagonal: int, lower: bool, out) -> Tensor:
+    a = input._data
+    if a.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions (got shape "
+                           f"{list(a.shape)})")
+    rows, cols = a.shape[-2:]
+    keep = np.tri(rows, cols, k=diagonal, dtype=bool)
+    if not lower:
+        keep = ~np.tri(rows, cols, k=diagonal - 1, dtype=bool)
+    zero = _make(np.zeros((), a.dtype), None)
+    # where, not a product with the mask: inf outside the triangle becomes 0, not NaN
+    return write_out(name, ops.Where.apply(input, zero, condition=keep), out)
+
+
+def tril(input, diagonal=0, *, out=None) -> Tensor:
+    """The lower triangle of the last two dims (j <= i + diagonal), zeros above."""
+    return _triangle("tril", input, diagonal, True, out)
+
+
+def triu(input, diagonal=0, *, out=None) -> Tensor:
+    """The upper triangle of the last two dims (j >= i + diagonal), zeros below."""
+    return _triangle("triu", input, diagonal, False, out)
+
+
+def _indices(rows, cols, found, dtype, device) -> Tensor:
+    check_available(device)
+    np_dtype = _dt.to_np(dtype) if dtype is not None else np.dtype(np.int64)
+    return _make(np.stack(found).astype(np_dtype).reshape(2, -1), None)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """The (2, N) row and column indices of the lower triangle of a row x col matrix, row by
+    row. Dtype: int64 unless given."""
+    return _indices(row, col, np.tril_indices(row, offset, col), dtype, device)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """The (2, N) row and column indices of the upper triangle of a row x col matrix."""
+    return _indices(row, col, np.triu_indices(row, offset, col), dtype, device)
+
+
+def diag(input, diagonal=0, *, out=None) -> Tensor:
+    """A 1-D input as the `diagonal`-th diagonal of a square matrix (zeros elsewhere); a 2-D
+    input's `diagonal`-th diagonal, as a 1-D copy."""
+    ndim = input._data.ndim
+    if ndim == 1:
+        size = input._data.shape[0] + abs(diagonal)
+        result = ops.DiagonalScatter.apply(input, shape=(size, size), where=(diagonal, 0, 1))
+    elif ndim == 2:
+        result = diagonal_copy(input, diagonal)
+    else:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
+    return write_out("diag", result, out)
+
+
+def diagonal_copy(input, offset=0, dim1=0, dim2=1) -> Tensor:
+    """diagonal(input, offset, dim1, dim2) as a new tensor rather than a view."""
+    return diagonal(input, offset, dim1, dim2).clone()
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1) -> Tensor:
+    """Tensors whose (dim1, dim2) planes have input's last dim on their `offset`-th diagonal,
+    zeros elsewhere. Shape: input's leading dims, with dims dim1 and dim2 (of the result) of
+    size input.shape[-1] + |offset| inserted."""
+    ndim = input._data.ndim + 1
+    dim1, dim2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
+    if dim1 == dim2:
+        raise RuntimeError(f"diag_embed(): diagonal dimensions cannot be identical {dim1}, {dim2}")
+    size = (input._data.shape[-1] if input._data.ndim else 1) + abs(offset)
+    lead = iter(input._data.shape[:-1])
+    shape = tuple(size if d in (dim1, dim2) else next(lead) for d in range(ndim))
+    line = input.reshape(1) if input._data.ndim == 0 else input
+    return ops.DiagonalScatter.apply(line, shape=shape, where=(offset, dim1, dim2))
+
+
+def trace(input) -> Tensor:
+    """The sum of a matrix's main diagonal (int64 for integer matrices)."""
+    if input._data.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim "
+                           f"{input._data.ndim}")
+    return _sum(diagonal(input))
+
+
+__all__ = [name for name, obj in list(globals().items())
+           if callable(obj) and getattr(obj, "__module__", None) == __name__
+           and not name.startswith("_")]
