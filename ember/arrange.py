@@ -20,7 +20,9 @@ from .tensor import Tensor, _make
 
 
 def _ints(values) -> tuple:
-    return (int(values),) if isinstance(values, (int, np.integer)) else tuple(int(v) for v in values)
+    if isinstance(values, (int, np.integer)):
+        return (int(values),)
+    return tuple(int(v) for v in values)
 
 
 def roll(input, shifts, dims=None) -> Tensor:

@@ -30,21 +30,27 @@ def _shape(t: Tensor) -> list:
     return list(t._data.shape)
 
 
-def _integer_index(op: str, index, kinds: str = "int32/int64") -> np.ndarray:
+def _integer_index(op: str, index, int64_only: bool = False,
+                   error: type = RuntimeError) -> np.ndarray:
+    """index's array as int64: an integer tensor (int64 only, for some ops, as in PyTorch),
+    else `error`."""
     if not isinstance(index, Tensor):
         raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
-    if index._data.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}(): Expected dtype {kinds} for index, got {index.dtype}")
+    dtype = index._data.dtype
+    if dtype != np.int64 if int64_only else dtype.kind not in "iu":
+        kinds = "int64" if int64_only else "int32 or int64"
+        raise error(f"{op}(): Expected dtype {kinds} for index, got {index.dtype}")
     return index._data.astype(np.int64, copy=False)
 
 
-def _in_range(op: str, idx: np.ndarray, size: int, dim: int, wrap: bool = False) -> np.ndarray:
+def _in_range(op: str, idx: np.ndarray, size: int, dim: int, wrap: bool = False,
+              error: type = RuntimeError) -> np.ndarray:
     """idx checked against a dim of `size` (negative ones wrapped when `wrap`)."""
     low = -size if wrap else 0
     bad = (idx < low) | (idx >= size)
     if bad.any():
-        raise RuntimeError(f"{op}(): index {idx[bad].flat[0]} is out of bounds for dimension "
-                           f"{dim} with size {size}")
+        raise error(f"{op}(): index {idx[bad].flat[0]} is out of bounds for dimension {dim} "
+                    f"with size {size}")
     return idx % size if wrap and idx.size and idx.min() < 0 else idx
 
 
@@ -160,9 +166,10 @@ def scatter_add(input, dim, index, src, *, out=None) -> Tensor:
 
 
 # ---- index_* : whole slices along a dim --------------------------------------------------
-def _vector_index(op: str, input: Tensor, dim: int, index, kinds: str = "int32/int64"):
+def _vector_index(op: str, input: Tensor, dim: int, index, int64_only: bool = False,
+                  error: type = RuntimeError):
     """(input as at least 1-D, axis, index as a 1-D array) for the index_* functions."""
-    idx = _integer_index(op, index, kinds)
+    idx = _integer_index(op, index, int64_only, error)
     if idx.ndim > 1:
         raise IndexError(f"{op}(): Index is supposed to be a vector, got shape {_shape(index)}")
     line = input.reshape(1) if input._data.ndim == 0 else input
@@ -217,9 +224,9 @@ def index_add(input, dim, index, source, *, alpha=1, out=None) -> Tensor:
 
 def index_copy(input, dim, index, source, *, out=None) -> Tensor:
     """input with source's slices written along dim at `index` (int64)."""
-    line, axis, idx = _vector_index("index_copy", input, dim, index, "int64")
+    line, axis, idx = _vector_index("index_copy", input, dim, index, int64_only=True)
     src = _check_source("index_copy", line, axis, idx, source)
-    idx = _in_range("index_copy", idx, line._data.shape[axis], axis)
+    idx = _in_range("index_copy", idx, line._data.shape[axis], axis, error=IndexError)
     result = ops.IndexPut.apply(line, src, index=_slices(axis, idx))
     return write_out("index_copy", _restore(result, input), out)
 
@@ -227,7 +234,8 @@ def index_copy(input, dim, index, source, *, out=None) -> Tensor:
 def index_fill(input, dim, index, value) -> Tensor:
     """input with the slices along dim at `index` (int64, negatives count from the end) set
     to value, a number or a 0-d tensor (which then gets their gradient)."""
-    line, axis, idx = _vector_index("index_fill", input, dim, index, "int64")
+    line, axis, idx = _vector_index("index_fill", input, dim, index, int64_only=True,
+                                    error=IndexError)
     idx = _in_range("index_fill", idx, line._data.shape[axis], axis, wrap=True)
     if isinstance(value, Tensor):
         if value._data.ndim:
@@ -261,7 +269,7 @@ def index_put(input, indices, values, accumulate=False) -> Tensor:
 def put(input, index, source, accumulate=False) -> Tensor:
     """input with source written (or added) at the flat positions `index` (int64, negatives
     count from the end), as if input were 1-D."""
-    idx = _integer_index("put", index, "int64")
+    idx = _integer_index("put", index, int64_only=True)
     n = input._data.size
     idx = _in_range("put", idx.reshape(-1), n, 0, wrap=True)
     if source._data.size != idx.size:
@@ -312,7 +320,7 @@ def masked_scatter(input, mask, source) -> Tensor:
 def take(input, index, *, out=None) -> Tensor:
     """input's elements at the flat positions `index` (int64, negatives count from the end),
     as if input were 1-D. Shape: index's."""
-    idx = _integer_index("take", index, "int64")
+    idx = _integer_index("take", index, int64_only=True)
     n = input._data.size
     if idx.size and (idx.min() < -n or idx.max() >= n):
         bad = idx[(idx < -n) | (idx >= n)].flat[0]

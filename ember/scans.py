@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops
-from ._args import _float_only, _wrap_dim
+from ._args import _wrap_dim
 from ._out import write_out
 from .selection import _index_tensor, _values_indices
 from .shapes import cat, narrow
@@ -41,7 +41,9 @@ def cumprod(input, dim, *, dtype=None, out=None) -> Tensor:
 
 def logcumsumexp(input, dim, *, out=None) -> Tensor:
     """log(cumsum(exp(input))) along dim, computed without overflow. Floating point only."""
-    _float_only(input, "logcumsumexp")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"logcumsumexp(): not implemented for {input.dtype} input "
+                                  "(floating point only, as in PyTorch)")
     axis = _wrap_dim(dim, input._data.ndim)
     result = input.clone() if input._data.ndim == 0 else ops.LogCumSumExp.apply(input, axis=axis)
     return write_out("logcumsumexp", result, out)
@@ -83,8 +85,17 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None) -> Tensor:
     bool tensors give their logical xor. Shape: input's with n fewer elements along dim."""
     if input._data.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"diff(): order must be non-negative but got {n}")
     axis = _wrap_dim(dim, input._data.ndim)
     parts = [p for p in (prepend, input, append) if p is not None]
+    for p in parts:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"diff(): argument 'prepend'/'append' must be Tensor, not "
+                            f"{type(p).__name__}")
+        if p._data.ndim != input._data.ndim:
+            raise RuntimeError(f"diff expects prepend or append to be the same dimension as "
+                               f"input (got {p._data.ndim} and {input._data.ndim} dims)")
     result = cat(parts, axis) if len(parts) > 1 else input
     for _ in range(n):
         length = result._data.shape[axis]

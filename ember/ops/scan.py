@@ -30,10 +30,13 @@ class CumSum(Function):
 
 
 class CumProd(Function):
-    """Its gradient is exact with zeros in the input, as PyTorch's: along each line, elements
-    before the first zero get sum_{j>=k} g_j out_j / a_k (no zero divides there); the first
-    zero gets the reverse cumulative sum of g times the product with that zero taken as 1;
-    elements after it get 0 (every product that holds them also holds the zero)."""
+    """Its gradient is exact with zeros in the input, as PyTorch's. Along each line, in O(n):
+    elements before the first zero get sum_{j>=k} g_j out_j / a_k (no zero divides there); the
+    first zero gets the reverse cumulative sum of g times the product with that zero taken as
+    1; elements after it get 0 (every product that holds them also holds the zero). That last
+    0 is constant while its derivative is not, so when the backward pass is recorded the
+    gradient is the O(n^2) sum over k of sum_{j>=k} g_j prod_{i<=j, i!=k} a_i instead, as in
+    PyTorch."""
 
     def forward(ctx, a, axis=0):
         out = np.cumprod(a, axis=axis, dtype=a.dtype)
@@ -52,11 +55,28 @@ class CumProd(Function):
         axis = ctx.axis
         if not ctx.has_zero:
             return _reverse_cumsum(g * out, axis) / a
+        if not isinstance(g, np.ndarray):  # a Tensor: the backward pass is being recorded
+            return _products_without_each(a, g, axis)
         before, first = ctx.before_zero, ctx.first_zero
         grad_before = np.where(before, _reverse_cumsum(g * out, axis) / np.where(before, a, 1), 0)
         zero_as_one = CumProd.call(np.where(first, 1, a), axis=axis)
         grad_first = np.where(first, _reverse_cumsum(g * zero_as_one, axis), 0)
         return grad_before + grad_first
+
+
+def _products_without_each(a, g, axis: int):
+    """For each k along axis, sum_{j>=k} g_j prod_{i<=j, i!=k} a_i: cumprod's gradient as a
+    function that differentiates again, zeros or not (one cumprod per position k)."""
+    n = a.shape[axis]
+    positions = np.arange(n).reshape((n,) + (1,) * (a.ndim - axis - 1))
+    grad = None
+    for k in range(n):
+        at_k = positions == k
+        without_k = CumProd.call(np.where(at_k, 1, a), axis=axis)
+        total = np.sum(g * without_k * (positions >= k), axis=axis, keepdims=True)
+        term = np.where(at_k, total, 0)
+        grad = term if grad is None else grad + term
+    return grad
 
 
 def _reverse_logcumsumexp(x, axis: int):
@@ -82,5 +102,7 @@ class LogCumSumExp(Function):
         log_abs_g = np.log(np.abs(np.where(g == 0, 1, g)))  # 1 where g == 0: no log(0) to carry
         log_pos = np.where(g > 0, log_abs_g, lowest)
         log_neg = np.where(g < 0, log_abs_g, lowest)
-        return (np.exp(_reverse_logcumsumexp(log_pos - out, axis) + a)
-                - np.exp(_reverse_logcumsumexp(log_neg - out, axis) + a))
+        # Differentiated again, the `lowest` entries overflow in terms that np.where drops.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return (np.exp(_reverse_logcumsumexp(log_pos - out, axis) + a)
+                    - np.exp(_reverse_logcumsumexp(log_neg - out, axis) + a))
