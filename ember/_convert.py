@@ -7,6 +7,7 @@ import functools
 import numpy as np
 
 from . import dtypes as _dt
+from .unsupported import complex_message
 
 # The Tensor class, bound by ember.tensor at import time (tensors may be leaves of the data).
 Tensor = None
@@ -49,6 +50,8 @@ def _collect_dtypes(seq, dtypes: set) -> bool:
             dtypes.add(item.dtype)
         elif isinstance(item, _PYTHON_SCALARS):
             dtypes.add(_python_scalar_dtype(item.__class__))
+        elif isinstance(item, complex):
+            raise NotImplementedError(complex_message("tensor() of complex numbers"))
         else:
             raise TypeError(f"tensor(): could not infer the dtype of {type(item).__name__}")
     return has_tensor
@@ -85,6 +88,8 @@ def _infer(data) -> tuple:
 
 def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
     data, inferred = _infer(data)
+    if isinstance(data, np.ndarray) and data.dtype.kind == "c":
+        raise NotImplementedError(complex_message(f"tensor() of a {data.dtype} array"))
     if isinstance(data, np.ndarray) and not (data.dtype.kind in "iub" or _dt.is_float(data.dtype)):
         raise TypeError(f"can't convert np.ndarray of type {data.dtype}; ember supports float, "
                         "int, uint8 and bool arrays")

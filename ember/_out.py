@@ -56,11 +56,11 @@ def _write(name: str, result: Tensor, out: Tensor, cast: bool) -> None:
             raise RuntimeError(f"{name}(): out= of shape {list(dst.shape)} shares its memory "
                                f"with other tensors and cannot be resized to {list(src.shape)}")
         if dst.size:
-            warnings.warn(f"{name}(): An output with one or more elements was resized since it "
-                          f"had shape {list(dst.shape)}, which does not match the required "
-                          f"output shape {list(src.shape)}. This behavior is deprecated, and in "
-                          "a future PyTorch release outputs will not be resized unless they "
-                          "have zero elements.", UserWarning, stacklevel=3)
+            warnings.warn(f"An output with one or more elements was resized since it had shape "
+                          f"{list(dst.shape)}, which does not match the required output shape "
+                          f"{list(src.shape)} ({name}(..., out=)). This behavior is deprecated, "
+                          "and in a future PyTorch release outputs will not be resized unless "
+                          "they have zero elements.", UserWarning, stacklevel=3)
         out._data = dst = np.empty(src.shape, dst.dtype)
     np.copyto(dst, src, casting="unsafe")
     version_counter(out).version += 1

@@ -11,6 +11,8 @@ import builtins
 
 import numpy as np
 
+from .unsupported import complex_message
+
 
 def is_float(np_dtype: np.dtype) -> builtins.bool:
     """Whether a NumPy dtype is a floating-point one, ml_dtypes' bfloat16 (kind 'V') included."""
@@ -139,6 +141,8 @@ def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
     except KeyError:
         if np_dtype.name == "bfloat16":  # ml_dtypes is loaded: its arrays exist
             return _load_bfloat16()
+        if np_dtype.kind == "c":
+            raise NotImplementedError(complex_message(f"NumPy dtype {np_dtype}")) from None
         raise TypeError(f"ember has no dtype for NumPy dtype {np_dtype}") from None
 
 

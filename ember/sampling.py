@@ -33,9 +33,9 @@ def _sampled(values: np.ndarray, *params) -> Tensor:
     return _make(values, None)
 
 
-def _floating(name: str, t: Tensor, what: str = "") -> None:
+def _floating(name: str, t: Tensor) -> None:
     if not _dt.is_float(t._data.dtype):
-        raise NotImplementedError(f"{name}(): not implemented for {t.dtype} tensors{what}; "
+        raise NotImplementedError(f"{name}(): not implemented for {t.dtype} tensors; "
                                   "floating point only, as in PyTorch")
 
 
@@ -173,7 +173,8 @@ def _fill_with(self: Tensor, name: str, values: np.ndarray, *params) -> Tensor:
             self._data.dtype)))
 
 
-def _continuous(self: Tensor, name: str, kind: str) -> None:
+def _continuous(self: Tensor, kind: str) -> None:
+    """exponential_ and cauchy_ refuse integer tensors with a RuntimeError, as PyTorch's."""
     if not _dt.is_float(self._data.dtype):
         raise RuntimeError(f"{kind} distribution is a continuous probability distribution. "
                            f"dtype must be a floating point but you specified {self.dtype}")
@@ -190,7 +191,7 @@ def _from_keyword(name: str, from_, kwargs: dict):
 def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs) -> Tensor:
     """self filled with draws from U[from, to)."""
     from_ = _from_keyword("uniform_", from_, kwargs)
-    _continuous(self, "uniform_", "Uniform")
+    _floating("uniform_", self)
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={from_} > to={to}")
@@ -199,7 +200,7 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs) -> Tensor:
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
     """self filled with draws from N(mean, std**2)."""
-    _continuous(self, "normal_", "Normal")
+    _floating("normal_", self)
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     return _fill_with(self, "normal_", rng_of(generator).normal(mean, std, self._data.shape))
@@ -237,7 +238,7 @@ def random_(self, from_=None, to=None, *, generator=None, **kwargs) -> Tensor:
 
 def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
     """self filled with draws from the exponential distribution of rate lambd."""
-    _continuous(self, "exponential_", "Exponential")
+    _continuous(self, "Exponential")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     draws = rng_of(generator).exponential(1.0 / lambd, self._data.shape)
@@ -264,7 +265,7 @@ def geometric_(self, p, *, generator=None) -> Tensor:
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None) -> Tensor:
     """self filled with exp of draws from N(mean, std**2)."""
-    _continuous(self, "log_normal_", "LogNormal")
+    _floating("log_normal_", self)
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
     draws = rng_of(generator).lognormal(mean, std, self._data.shape)
@@ -273,7 +274,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None) -> Tensor:
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
     """self filled with draws from the Cauchy distribution at median with scale sigma."""
-    _continuous(self, "cauchy_", "Cauchy")
+    _continuous(self, "Cauchy")
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
     draws = median + sigma * rng_of(generator).standard_cauchy(self._data.shape)

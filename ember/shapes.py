@@ -229,13 +229,31 @@ def chunk(input, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 def unbind(input, dim=0) -> tuple[Tensor, ...]:
-    lead = (slice(None),) * (dim % input._data.ndim)
+    if input._data.ndim == 0:
+        raise IndexError(f"unbind(): Dimension specified as {dim} but tensor has no dimensions")
+    dim = _wrap_dim(dim, input._data.ndim)
+    lead = (slice(None),) * dim
     return tuple(input[lead + (i,)] for i in range(input._data.shape[dim]))
 
 
 def narrow(input, dim, start, length) -> Tensor:
-    lead = (slice(None),) * (dim % input._data.ndim)
-    return input[lead + (slice(start, start + length),)]
+    """input[..., start:start + length, ...] along dim (start may count from the end): a view.
+    Errors: RuntimeError for a 0-d input or a slice that leaves the dim."""
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    dim = _wrap_dim(dim, input._data.ndim)
+    size, start, length = input._data.shape[dim], int(start), int(length)
+    if not -size <= start <= size:
+        raise IndexError(f"narrow(): start out of range (expected to be in range of [{-size}, "
+                         f"{size}], but got {start})")
+    if start < 0:
+        start += size
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > size:
+        raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension "
+                           f"size ({size}).")
+    return input[(slice(None),) * dim + (slice(start, start + length),)]
 
 
 def select(input, dim, index) -> Tensor:

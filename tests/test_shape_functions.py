@@ -1,0 +1,192 @@
+"""Triangles and diagonals (tril, triu, diag, diag_embed, trace, the triangle indices) and
+rearranging and joining (roll, fliplr, flipud, rot90, repeat, tile, repeat_interleave, meshgrid,
+atleast_*d, the stacks, block_diag, cartesian_prod), with the view functions that existed
+before (movedim, swapaxes, narrow, unbind, unflatten, diagonal), against PyTorch."""
+
+from __future__ import annotations
+
+import pytest
+from op_checks import (
+    assert_same,
+    check_double_backward_parity,
+    check_gradcheck,
+    check_gradgradcheck,
+    check_parity,
+    smooth,
+)
+from parity_helpers import outcome, same_kind
+
+import ember
+
+
+def meshgrid_ij(m, *xs):
+    return m.meshgrid(*xs, indexing="ij")
+
+
+CASES = [
+    ("tril", lambda m, a: m.tril(a), [(3, 4)], "real"),
+    ("tril_offset_batch", lambda m, a: a.tril(-1), [(2, 3, 4)], "real"),
+    ("triu", lambda m, a: m.triu(a, 1), [(4, 3)], "real"),
+    ("tril_", lambda m, a: (a * 1).tril_(1), [(3, 4)], "real"),
+    ("triu_", lambda m, a: (a * 1).triu_(), [(3, 3)], "real"),
+    ("diag_vector", lambda m, a: m.diag(a), [(3,)], "real"),
+    ("diag_vector_offset", lambda m, a: a.diag(-2), [(3,)], "real"),
+    ("diag_matrix", lambda m, a: m.diag(a, 1), [(3, 4)], "real"),
+    ("diag_embed", lambda m, a: m.diag_embed(a), [(2, 3)], "real"),
+    ("diag_embed_offset_dims", lambda m, a: a.diag_embed(1, 0, 2), [(2, 3)], "real"),
+    ("trace", lambda m, a: m.trace(a), [(3, 4)], "real"),
+    ("diagonal", lambda m, a: a.diagonal(-1, 1, 0), [(3, 4)], "real"),
+    ("roll", lambda m, a: m.roll(a, 1, 0), [(3, 4)], "real"),
+    ("roll_dims", lambda m, a: a.roll((2, -1), (1, 0)), [(3, 4)], "real"),
+    ("roll_flat", lambda m, a: m.roll(a, 5), [(3, 4)], "real"),
+    ("fliplr", lambda m, a: m.fliplr(a), [(3, 4)], "real"),
+    ("flipud", lambda m, a: a.flipud(), [(3, 4)], "real"),
+    ("rot90", lambda m, a: m.rot90(a), [(3, 4)], "real"),
+    ("rot90_k2", lambda m, a: a.rot90(2, (1, 2)), [(2, 3, 4)], "real"),
+    ("rot90_k_minus1", lambda m, a: m.rot90(a, -1, [0, 1]), [(3, 4)], "real"),
+    ("repeat", lambda m, a: a.repeat(2, 1, 3), [(3, 2)], "real"),
+    ("repeat_list", lambda m, a: a.repeat([2, 2]), [(2, 3)], "real"),
+    ("tile", lambda m, a: m.tile(a, (2,)), [(3, 2)], "real"),
+    ("repeat_interleave", lambda m, a: m.repeat_interleave(a, 2), [(2, 3)], "real"),
+    ("repeat_interleave_dim", lambda m, a: a.repeat_interleave(m.tensor([1, 0, 3]), dim=1),
+     [(2, 3)], "real"),
+    ("meshgrid_ij", lambda m, a, b: meshgrid_ij(m, a, b), [(3,), (4,)], "real"),
+    ("meshgrid_xy", lambda m, a, b, c: m.meshgrid(a, b, c, indexing="xy"), [(2,), (3,), (2,)],
+     "real"),
+    ("atleast_1d", lambda m, a: m.atleast_1d(a.sum()), [(3,)], "real"),
+    ("atleast_2d", lambda m, a, b: m.atleast_2d(a, b.sum()), [(3,), (2,)], "real"),
+    ("atleast_3d", lambda m, a, b: m.atleast_3d([a, b]), [(3,), (2, 2)], "real"),
+    ("hstack", lambda m, a, b: m.hstack([a, b]), [(3,), (2,)], "real"),
+    ("hstack_2d", lambda m, a, b: m.hstack((a, b)), [(3, 1), (3, 2)], "real"),
+    ("vstack", lambda m, a, b: m.vstack([a, b]), [(3,), (2, 3)], "real"),
+    ("row_stack", lambda m, a, b: m.row_stack([a, b]), [(3,), (3,)], "real"),
+    ("dstack", lambda m, a, b: m.dstack([a, b]), [(3,), (3,)], "real"),
+    ("column_stack", lambda m, a, b, c: m.column_stack([a, b, c.sum()]), [(1,), (1, 2), (2,)],
+     "real"),
+    ("block_diag", lambda m, a, b, c: m.block_diag(a.sum(), b, c), [(2,), (2,), (2, 3)], "real"),
+    ("cartesian_prod", lambda m, a, b: m.cartesian_prod(a, b), [(2,), (3,)], "real"),
+    ("movedim", lambda m, a: m.movedim(a, (0, 2), (2, 0)), [(2, 3, 4)], "real"),
+    ("moveaxis", lambda m, a: a.moveaxis(-1, 0), [(2, 3, 4)], "real"),
+    ("swapaxes", lambda m, a: m.swapaxes(a, 0, -1), [(2, 3, 4)], "real"),
+    ("narrow", lambda m, a: m.narrow(a, -1, 1, 2), [(2, 4)], "real"),
+    ("unbind", lambda m, a: m.unbind(a, -1), [(2, 3)], "real"),
+    ("unflatten", lambda m, a: a.unflatten(1, (2, -1)), [(2, 6)], "real"),
+]
+SMOOTH = smooth(CASES)
+
+
+@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
+def test_gradcheck(name, fn, shapes, domain):
+    check_gradcheck(fn, shapes, domain)
+
+
+@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
+def test_gradgradcheck(name, fn, shapes, domain):
+    check_gradgradcheck(fn, shapes, domain)
+
+
+@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
+def test_double_backward_parity(torch, name, fn, shapes, domain):
+    check_double_backward_parity(torch, fn, shapes, domain)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name, fn, shapes, domain", CASES, ids=[c[0] for c in CASES])
+def test_parity(torch, name, fn, shapes, domain, dtype):
+    check_parity(torch, fn, shapes, domain, dtype)
+
+
+INF = float("inf")
+NONDIFF = [
+    ("tril_inf", lambda m: m.tril(m.full((2, 2), INF))),
+    ("triu_int", lambda m: m.triu(m.arange(9).reshape(3, 3), -1)),
+    ("tril_bool", lambda m: m.tril(m.ones(2, 3, dtype=m.bool))),
+    ("tril_indices", lambda m: m.tril_indices(3, 4, 1)),
+    ("triu_indices", lambda m: m.triu_indices(3, 3, -1)),
+    ("tril_indices_int32", lambda m: m.tril_indices(2, 2, dtype=m.int32)),
+    ("triu_indices_empty", lambda m: m.triu_indices(0, 3)),
+    ("diag_int", lambda m: m.diag(m.tensor([1, 2]), 1)),
+    ("trace_int", lambda m: m.trace(m.ones(2, 2, dtype=m.int32))),
+    ("diag_embed_int", lambda m: m.diag_embed(m.tensor([[1, 2]]), -1)),
+    ("roll_0d", lambda m: m.roll(m.tensor(3.0), 1)),
+    ("roll_int", lambda m: m.tensor([[1, 2, 3]]).roll(-1, 1)),
+    ("rot90_k0", lambda m: m.rot90(m.tensor([[1, 2], [3, 4]]), 4)),
+    ("repeat_0d", lambda m: m.tensor(3.0).repeat(2, 2)),
+    ("repeat_zero", lambda m: m.tensor([1, 2]).repeat(0, 2)),
+    ("tile_0d", lambda m: m.tile(m.tensor(3.0), (2,))),
+    ("repeat_interleave_counts", lambda m: m.repeat_interleave(m.tensor([1, 2, 0]))),
+    ("repeat_interleave_0d_tensor", lambda m: m.tensor([[1, 2]]).repeat_interleave(
+        m.tensor(2), dim=1)),
+    ("meshgrid_0d", lambda m: m.meshgrid(m.tensor(2), m.arange(3), indexing="ij")),
+    ("meshgrid_list", lambda m: m.meshgrid([m.arange(2), m.arange(3)], indexing="xy")),
+    ("atleast_1d_tuple", lambda m: m.atleast_1d(m.tensor(1), m.tensor([2]))),
+    ("atleast_3d_0d", lambda m: m.atleast_3d(m.tensor(1.0))),
+    ("hstack_0d", lambda m: m.hstack([m.tensor(1), m.tensor(2)])),
+    ("hstack_promotes", lambda m: m.hstack([m.tensor(1), m.tensor([2.0])])),
+    ("column_stack_0d", lambda m: m.column_stack([m.tensor(1), m.tensor(2)])),
+    ("hstack_out", lambda m: m.hstack([m.tensor([1.0]), m.tensor([2.0])],
+                                      out=m.empty(0, dtype=m.float64))),
+    ("block_diag_none", lambda m: m.block_diag()),
+    ("block_diag_int_float", lambda m: m.block_diag(m.tensor([[1]]), m.tensor([2.5]))),
+    ("block_diag_empty_block", lambda m: m.block_diag(m.ones(0, 2), m.ones(1))),
+    ("cartesian_prod_one", lambda m: m.cartesian_prod(m.tensor([1, 2]))),
+    ("cartesian_prod_int", lambda m: m.cartesian_prod(m.tensor([1, 2]), m.tensor([3, 4, 5]))),
+    ("tril_out", lambda m: m.tril(m.ones(2, 2), out=m.empty(0))),
+    ("diag_out", lambda m: m.diag(m.tensor([1.0, 2.0]), out=m.empty(3))),
+]
+
+
+@pytest.mark.filterwarnings("ignore:An output with one or more elements was resized")
+@pytest.mark.parametrize("name, fn", NONDIFF, ids=[c[0] for c in NONDIFF])
+def test_non_differentiable_parity(torch, name, fn):
+    assert_same(fn(ember), fn(torch), name)
+
+
+def test_views_stay_views():
+    a = ember.arange(6.0)
+    assert ember.atleast_2d(a)._base is a
+    assert ember.meshgrid(a, a, indexing="ij")[0]._base is a
+    assert ember.diag(ember.ones(3, 3))._base is None  # diag copies, as in PyTorch
+
+
+def test_meshgrid_without_indexing_warns_as_pytorch():
+    with pytest.warns(UserWarning, match="indexing argument"):
+        grids = ember.meshgrid(ember.arange(2), ember.arange(3))
+    assert grids[0].shape == (2, 3)
+
+
+ERRORS = [
+    ("tril_1d", lambda m: m.tril(m.ones(3))),
+    ("triu_out_dtype", lambda m: m.triu(m.ones(2, 2), out=m.empty(0, dtype=m.float64))),
+    ("diag_3d", lambda m: m.diag(m.ones(2, 2, 2))),
+    ("diag_embed_same_dims", lambda m: m.diag_embed(m.ones(2), 0, 1, 1)),
+    ("trace_1d", lambda m: m.trace(m.ones(2))),
+    ("roll_mismatch", lambda m: m.roll(m.ones(2, 3), (1, 2), (0,))),
+    ("roll_0d_dim", lambda m: m.roll(m.tensor(3.0), 1, 0)),
+    ("fliplr_1d", lambda m: m.fliplr(m.ones(3))),
+    ("flipud_0d", lambda m: m.flipud(m.tensor(3.0))),
+    ("rot90_same_dims", lambda m: m.rot90(m.ones(2, 2), 1, (0, 0))),
+    ("rot90_1d", lambda m: m.rot90(m.ones(2))),
+    ("repeat_fewer", lambda m: m.ones(2, 3).repeat(2)),
+    ("repeat_negative", lambda m: m.ones(2, 3).repeat(-1, 1)),
+    ("repeat_interleave_length", lambda m: m.ones(2, 3).repeat_interleave(m.tensor([1, 2, 3]),
+                                                                          dim=0)),
+    ("repeat_interleave_negative", lambda m: m.repeat_interleave(m.ones(2), -1)),
+    ("meshgrid_dtypes", lambda m: m.meshgrid(m.zeros(2), m.arange(3), indexing="ij")),
+    ("meshgrid_2d", lambda m: m.meshgrid(m.zeros(2, 2), m.zeros(3), indexing="ij")),
+    ("hstack_empty", lambda m: m.hstack([])),
+    ("hstack_tensor", lambda m: m.hstack(m.arange(3))),
+    ("block_diag_3d", lambda m: m.block_diag(m.ones(1, 1, 1))),
+    ("cartesian_prod_2d", lambda m: m.cartesian_prod(m.ones(2, 2))),
+    ("narrow_out_of_range", lambda m: m.narrow(m.ones(3), 0, 2, 2)),
+    ("unbind_0d", lambda m: m.unbind(m.tensor(1.0))),
+    ("unflatten_sizes", lambda m: m.unflatten(m.ones(6), 0, (4, 2))),
+    ("movedim_repeated", lambda m: m.movedim(m.ones(2, 3), (0, 0), (0, 1))),
+]
+
+
+@pytest.mark.parametrize("name, fn", ERRORS, ids=[c[0] for c in ERRORS])
+def test_errors_as_pytorch(torch, name, fn):
+    ours, theirs = outcome(lambda: fn(ember)), outcome(lambda: fn(torch))
+    assert theirs[0] != "ok", "PyTorch accepts this case: it is not an error case"
+    same_kind(ours, theirs, name)
