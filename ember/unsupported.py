@@ -4,6 +4,8 @@ attribute or a wrong answer further on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 def sparse_message(name: str) -> str:
     return (f"{name}: sparse tensors are not supported by ember (its tensors are dense); use a "
@@ -34,22 +36,23 @@ def missing_attribute(name: str) -> UnsupportedAttribute | None:
     return None
 
 
-def _sparse(name: str):
+def _refusal(name: str, message: Callable[[str], str]) -> Callable:
+    """A function `name` that raises NotImplementedError(message(name))."""
+
     def fn(*args, **kwargs):
-        raise NotImplementedError(sparse_message(name))
+        raise NotImplementedError(message(name))
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Not supported: {sparse_message(name)}."
+    fn.__doc__ = f"Not supported: {message(name)}."
     return fn
+
+
+def _sparse(name: str):
+    return _refusal(name, sparse_message)
 
 
 def _complex(name: str):
-    def fn(*args, **kwargs):
-        raise NotImplementedError(complex_message(name))
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Not supported: {complex_message(name)}."
-    return fn
+    return _refusal(name, complex_message)
 
 
 sparse_coo_tensor = _sparse("sparse_coo_tensor")

@@ -1,7 +1,8 @@
 """The checks every differentiable op gets, shared by the op tables (test_ops.py and the tables of
 selection, gather/scatter, scans, ...): gradcheck and gradgradcheck in float64, the double
 backward against PyTorch's, and parity with PyTorch (forward values, output dtype, and the
-gradient of every input) in float32 and float64.
+gradient of every input) in float32 and float64. `table_tests`, `value_parity_test` and
+`error_parity_test` make a module's parametrized tests from its tables.
 
 A case is (id, fn, input shapes, domain). `fn(m, *inputs)` is written once against the module `m`
 (ember or torch), so the same code runs through both libraries. Domains: "real" (standard
@@ -13,6 +14,8 @@ elements exactly 0).
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from parity_helpers import outcome, same_kind
 
 import ember
 from ember.autograd import gradcheck, gradgradcheck
@@ -138,3 +141,53 @@ def assert_same(ours, theirs, what: str = "") -> None:
     assert tuple(ours.shape) == tuple(theirs.shape), (what, ours.shape, theirs.shape)
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6,
                                atol=1e-12, equal_nan=True, err_msg=what)
+
+
+def table_tests(cases) -> tuple:
+    """The four tests of a table of differentiable cases, for a test module to bind:
+    `test_gradcheck, test_gradgradcheck, test_double_backward_parity, test_parity =
+    table_tests(CASES)`."""
+    smooth_cases = smooth(cases)
+    smooth_ids, ids = [c[0] for c in smooth_cases], [c[0] for c in cases]
+
+    @pytest.mark.parametrize("name, fn, shapes, domain", smooth_cases, ids=smooth_ids)
+    def test_gradcheck(name, fn, shapes, domain):
+        check_gradcheck(fn, shapes, domain)
+
+    @pytest.mark.parametrize("name, fn, shapes, domain", smooth_cases, ids=smooth_ids)
+    def test_gradgradcheck(name, fn, shapes, domain):
+        check_gradgradcheck(fn, shapes, domain)
+
+    @pytest.mark.parametrize("name, fn, shapes, domain", smooth_cases, ids=smooth_ids)
+    def test_double_backward_parity(torch, name, fn, shapes, domain):
+        check_double_backward_parity(torch, fn, shapes, domain)
+
+    @pytest.mark.parametrize("dtype", ["float32", "float64"])
+    @pytest.mark.parametrize("name, fn, shapes, domain", cases, ids=ids)
+    def test_parity(torch, name, fn, shapes, domain, dtype):
+        check_parity(torch, fn, shapes, domain, dtype)
+
+    return test_gradcheck, test_gradgradcheck, test_double_backward_parity, test_parity
+
+
+def value_parity_test(cases):
+    """A test that each (id, fn(m)) of `cases` gives the same as in PyTorch (assert_same)."""
+
+    @pytest.mark.parametrize("name, fn", cases, ids=[c[0] for c in cases])
+    def test_value_parity(torch, name, fn):
+        assert_same(fn(ember), fn(torch), name)
+
+    return test_value_parity
+
+
+def error_parity_test(cases):
+    """A test that each (id, fn(m)) of `cases` raises in PyTorch, and in ember the same kind of
+    exception."""
+
+    @pytest.mark.parametrize("name, fn", cases, ids=[c[0] for c in cases])
+    def test_errors_as_pytorch(torch, name, fn):
+        ours, theirs = outcome(lambda: fn(ember)), outcome(lambda: fn(torch))
+        assert theirs[0] != "ok", "PyTorch accepts this case: it is not an error case"
+        same_kind(ours, theirs, name)
+
+    return test_errors_as_pytorch

@@ -8,11 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from op_checks import (
-    check_double_backward_parity,
-    check_gradcheck,
-    check_gradgradcheck,
-    check_parity,
-    smooth,
+    table_tests,
 )
 
 import ember
@@ -222,32 +218,11 @@ CASES = [
     ("mlp", lambda m, x, w, b: m.tanh(x @ w + b).sum(1).mean(), [(4, 3), (3, 5), (5,)], "real"),
     ("reuse", lambda m, a: (a * a.exp() - a.sum(0)).abs().max(), [(3, 4)], "real"),
 ]
-IDS = [c[0] for c in CASES]
 
 
-SMOOTH = smooth(CASES)
-GRADCHECK_CASES = SMOOTH  # see tests/test_op_coverage.py
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
-def test_gradcheck(name, fn, shapes, domain):
-    check_gradcheck(fn, shapes, domain)
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
-def test_gradgradcheck(name, fn, shapes, domain):
-    check_gradgradcheck(fn, shapes, domain)
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
-def test_double_backward_parity(torch, name, fn, shapes, domain):
-    check_double_backward_parity(torch, fn, shapes, domain)
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name, fn, shapes, domain", CASES, ids=IDS)
-def test_parity(torch, name, fn, shapes, domain, dtype):
-    check_parity(torch, fn, shapes, domain, dtype)
+GRADCHECK_CASES = smooth(CASES)  # see tests/test_op_coverage.py
+(test_gradcheck, test_gradgradcheck, test_double_backward_parity,
+ test_parity) = table_tests(CASES)
 
 
 # ---- non-differentiable ops: same values and dtype as PyTorch, and no graph ---------------

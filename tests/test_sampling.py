@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from parity_helpers import outcome, same_kind
+from op_checks import error_parity_test
 
 import ember
 
@@ -190,8 +190,4 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("name, fn", ERRORS, ids=[c[0] for c in ERRORS])
-def test_errors_as_pytorch(torch, name, fn):
-    ours, theirs = outcome(lambda: fn(ember)), outcome(lambda: fn(torch))
-    assert theirs[0] != "ok", "PyTorch accepts this case: it is not an error case"
-    same_kind(ours, theirs, name)
+test_errors_as_pytorch = error_parity_test(ERRORS)

@@ -8,13 +8,10 @@ import numpy as np
 import pytest
 from op_checks import (
     assert_same,
-    check_double_backward_parity,
-    check_gradcheck,
-    check_gradgradcheck,
-    check_parity,
-    smooth,
+    error_parity_test,
+    table_tests,
+    value_parity_test,
 )
-from parity_helpers import outcome, same_kind
 
 import ember
 
@@ -101,28 +98,8 @@ CASES = [
     ("scatter_amin_noself_ties", reduce_case("amin", False), [(3, 4), (3, 4)], "ties"),
     ("scatter_prod_zeros", reduce_case("prod", True), [(3, 4), (3, 4)], "ties"),
 ]
-SMOOTH = smooth(CASES)
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
-def test_gradcheck(name, fn, shapes, domain):
-    check_gradcheck(fn, shapes, domain)
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
-def test_gradgradcheck(name, fn, shapes, domain):
-    check_gradgradcheck(fn, shapes, domain)
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
-def test_double_backward_parity(torch, name, fn, shapes, domain):
-    check_double_backward_parity(torch, fn, shapes, domain)
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name, fn, shapes, domain", CASES, ids=[c[0] for c in CASES])
-def test_parity(torch, name, fn, shapes, domain, dtype):
-    check_parity(torch, fn, shapes, domain, dtype)
+(test_gradcheck, test_gradgradcheck, test_double_backward_parity,
+ test_parity) = table_tests(CASES)
 
 
 def test_scatter_from_a_larger_src():
@@ -205,10 +182,8 @@ NONDIFF = [
 ]
 
 
-@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
-@pytest.mark.parametrize("name, fn", NONDIFF, ids=[c[0] for c in NONDIFF])
-def test_non_differentiable_parity(torch, name, fn):
-    assert_same(fn(ember), fn(torch), name)
+test_non_differentiable_parity = pytest.mark.filterwarnings(
+    "ignore:The reduce argument of torch.scatter")(value_parity_test(NONDIFF))
 
 
 def test_scatter_with_reduce_has_no_derivative():
@@ -290,11 +265,7 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("name, fn", ERRORS, ids=[c[0] for c in ERRORS])
-def test_errors_as_pytorch(torch, name, fn):
-    ours, theirs = outcome(lambda: fn(ember)), outcome(lambda: fn(torch))
-    assert theirs[0] != "ok", "PyTorch accepts this case: it is not an error case"
-    same_kind(ours, theirs, name)
+test_errors_as_pytorch = error_parity_test(ERRORS)
 
 
 def test_error_messages_name_the_problem():

@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import pytest
 from op_checks import (
-    assert_same,
-    check_double_backward_parity,
-    check_gradcheck,
-    check_gradgradcheck,
-    check_parity,
-    smooth,
+    error_parity_test,
+    table_tests,
+    value_parity_test,
 )
-from parity_helpers import outcome, same_kind
 
 import ember
 
@@ -72,28 +68,8 @@ CASES = [
     ("unbind", lambda m, a: m.unbind(a, -1), [(2, 3)], "real"),
     ("unflatten", lambda m, a: a.unflatten(1, (2, -1)), [(2, 6)], "real"),
 ]
-SMOOTH = smooth(CASES)
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
-def test_gradcheck(name, fn, shapes, domain):
-    check_gradcheck(fn, shapes, domain)
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
-def test_gradgradcheck(name, fn, shapes, domain):
-    check_gradgradcheck(fn, shapes, domain)
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=[c[0] for c in SMOOTH])
-def test_double_backward_parity(torch, name, fn, shapes, domain):
-    check_double_backward_parity(torch, fn, shapes, domain)
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name, fn, shapes, domain", CASES, ids=[c[0] for c in CASES])
-def test_parity(torch, name, fn, shapes, domain, dtype):
-    check_parity(torch, fn, shapes, domain, dtype)
+(test_gradcheck, test_gradgradcheck, test_double_backward_parity,
+ test_parity) = table_tests(CASES)
 
 
 INF = float("inf")
@@ -136,10 +112,8 @@ NONDIFF = [
 ]
 
 
-@pytest.mark.filterwarnings("ignore:An output with one or more elements was resized")
-@pytest.mark.parametrize("name, fn", NONDIFF, ids=[c[0] for c in NONDIFF])
-def test_non_differentiable_parity(torch, name, fn):
-    assert_same(fn(ember), fn(torch), name)
+test_non_differentiable_parity = pytest.mark.filterwarnings(
+    "ignore:An output with one or more elements was resized")(value_parity_test(NONDIFF))
 
 
 def test_views_stay_views():
@@ -185,8 +159,4 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("name, fn", ERRORS, ids=[c[0] for c in ERRORS])
-def test_errors_as_pytorch(torch, name, fn):
-    ours, theirs = outcome(lambda: fn(ember)), outcome(lambda: fn(torch))
-    assert theirs[0] != "ok", "PyTorch accepts this case: it is not an error case"
-    same_kind(ours, theirs, name)
+test_errors_as_pytorch = error_parity_test(ERRORS)
