@@ -40,7 +40,7 @@ def primitives() -> set[type]:
 
 def case_tables() -> dict[str, list]:
     """Each table's cases as (fn, input arrays)."""
-    from test_ops import make_inputs
+    from op_checks import make_inputs
 
     tables = {}
     for path in sorted(TESTS.rglob("test_*.py")):
@@ -71,7 +71,7 @@ def graph_nodes(outputs) -> set[type]:
 
 
 def nodes_of_case(fn, arrays) -> set[type]:
-    from test_ops import items
+    from op_checks import items
 
     xs = [ember.tensor(a, dtype=ember.float64, requires_grad=True) for a in arrays]
     outs = [o for o in items(fn(ember, *xs)) if o.requires_grad]

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from op_checks import (
-    table_tests,
-)
+from op_checks import smooth, table_tests
 
 import ember
 

@@ -6,11 +6,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from op_checks import error_parity_test
+from op_checks import error_parity_test, smooth, table_tests
 
 import ember
 
 N = 20000  # draws per moment check: standard errors of about 1% of the scale
+
+# Samples whose values do not depend on the random draw (probability or rate 0 or 1), so that
+# finite differences can check their zero gradients, added to a term with a non-zero one.
+CASES = [
+    ("bernoulli_p0", lambda m, a: m.bernoulli(a * 0) + a, [(3, 4)], "real"),
+    ("bernoulli_p1", lambda m, a: m.bernoulli(a * 0 + 1) * a, [(3, 4)], "real"),
+    ("poisson_rate0", lambda m, a: m.poisson(a * 0) + a.exp(), [(3, 4)], "real"),
+    ("bernoulli_", lambda m, a: (a * 2).bernoulli_(1.0) * a, [(3, 4)], "real"),
+]
+GRADCHECK_CASES = smooth(CASES)  # see tests/test_op_coverage.py
+(test_gradcheck, test_gradgradcheck, test_double_backward_parity,
+ test_parity) = table_tests(CASES)
 
 
 def draws_of(m, name):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from op_checks import (
     error_parity_test,
+    smooth,
     table_tests,
     value_parity_test,
 )
@@ -36,6 +37,7 @@ CASES = [
     ("cummax_ties", lambda m, a: a.cummax(1), [(3, 6)], "ties"),
     ("cummin_ties", lambda m, a: m.cummin(a, 0), [(6, 3)], "ties"),
 ]
+GRADCHECK_CASES = smooth(CASES)  # see tests/test_op_coverage.py
 (test_gradcheck, test_gradgradcheck, test_double_backward_parity,
  test_parity) = table_tests(CASES)
 

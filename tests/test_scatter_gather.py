@@ -9,6 +9,7 @@ import pytest
 from op_checks import (
     assert_same,
     error_parity_test,
+    smooth,
     table_tests,
     value_parity_test,
 )
@@ -98,6 +99,7 @@ CASES = [
     ("scatter_amin_noself_ties", reduce_case("amin", False), [(3, 4), (3, 4)], "ties"),
     ("scatter_prod_zeros", reduce_case("prod", True), [(3, 4), (3, 4)], "ties"),
 ]
+GRADCHECK_CASES = smooth(CASES)  # see tests/test_op_coverage.py
 (test_gradcheck, test_gradgradcheck, test_double_backward_parity,
  test_parity) = table_tests(CASES)
 

@@ -9,6 +9,7 @@ import pytest
 from op_checks import (
     assert_same,
     error_parity_test,
+    smooth,
     table_tests,
     value_parity_test,
 )
@@ -39,6 +40,7 @@ CASES = [
     ("mode_ties_dim0", lambda m, a: a.mode(0, keepdim=True), [(6, 3)], "ties"),
     ("sort_stable_ties", lambda m, a: a.sort(stable=True, descending=True), [(3, 5)], "ties"),
 ]
+GRADCHECK_CASES = smooth(CASES)  # see tests/test_op_coverage.py
 (test_gradcheck, test_gradgradcheck, test_double_backward_parity,
  test_parity) = table_tests(CASES)
 

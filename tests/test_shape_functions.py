@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from op_checks import (
     error_parity_test,
+    smooth,
     table_tests,
     value_parity_test,
 )
@@ -68,6 +69,7 @@ CASES = [
     ("unbind", lambda m, a: m.unbind(a, -1), [(2, 3)], "real"),
     ("unflatten", lambda m, a: a.unflatten(1, (2, -1)), [(2, 6)], "real"),
 ]
+GRADCHECK_CASES = smooth(CASES)  # see tests/test_op_coverage.py
 (test_gradcheck, test_gradgradcheck, test_double_backward_parity,
  test_parity) = table_tests(CASES)
 

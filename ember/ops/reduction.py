@@ -114,6 +114,8 @@ class TiedPick(Function):
     """`value`, one of a's elements (median() of all of them): a 0-d tensor whose gradient is
     shared evenly by the elements equal to it (by the NaNs when it is NaN), as PyTorch's."""
 
+    op_name, torch_name = "median", "MedianBackward0"
+
     def forward(ctx, a, value=None):
         value = np.asarray(value, dtype=a.dtype)
         ties = np.isnan(a) if a.dtype.kind == "f" and np.isnan(value) else a == value

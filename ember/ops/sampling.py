@@ -15,6 +15,7 @@ class Sampled(Function):
     defines the gradient of a sample with respect to its parameters as zero (it does not
     reparametrize), and so does ember: each input gets zeros."""
 
+    op_name = "normal"
     saves_nothing = True
 
     def forward(ctx, *params, values=None):

@@ -19,6 +19,7 @@ def _reverse_cumsum(g, axis: int):
 
 
 class CumSum(Function):
+    op_name, torch_name = "cumsum", "CumsumBackward0"
     saves_nothing = True
 
     def forward(ctx, a, axis=0):
@@ -37,6 +38,8 @@ class CumProd(Function):
     0 is constant while its derivative is not, so when the backward pass is recorded the
     gradient is the O(n^2) sum over k of sum_{j>=k} g_j prod_{i<=j, i!=k} a_i instead, as in
     PyTorch."""
+
+    op_name, torch_name = "cumprod", "CumprodBackward0"
 
     def forward(ctx, a, axis=0):
         out = np.cumprod(a, axis=axis, dtype=a.dtype)
@@ -89,6 +92,8 @@ class LogCumSumExp(Function):
     Backward: grad_k = sum_{j>=k} g_j exp(a_k - out_j), computed in log space, with the positive
     and negative parts of g apart (log|g| where g > 0, resp. < 0; the dtype's lowest number
     elsewhere, which exp turns into 0), so nothing overflows: PyTorch's formulation."""
+
+    op_name, torch_name = "logcumsumexp", "LogcumsumexpBackward0"
 
     def forward(ctx, a, axis=0):
         out = np.logaddexp.accumulate(a, axis=axis)

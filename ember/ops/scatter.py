@@ -29,6 +29,8 @@ class Scatter(Function):
     src gets the gradient at the positions it was written to (where two elements of src were
     written to one position, both get it, as in PyTorch)."""
 
+    op_name = "scatter"
+
     def forward(ctx, a, src, index=None, axis=0):
         ctx.index, ctx.axis = index, axis
         out = a.copy()
@@ -71,6 +73,8 @@ class ScatterReduce(Function):
     in a second scatter, and a zero of src that is alone in its group gets the product of the
     others. Without include_self, a gets no gradient where something was written.
     `differentiable=False` is PyTorch's scatter(..., reduce=), which has no derivative."""
+
+    op_name = "scatter_reduce"
 
     def forward(ctx, a, src, index=None, axis=0, reduce="sum", include_self=True,
                 differentiable=True):
