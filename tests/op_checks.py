@@ -191,3 +191,16 @@ def error_parity_test(cases):
         same_kind(ours, theirs, name)
 
     return test_errors_as_pytorch
+
+
+def node_name_test(fns):
+    """A test that each fn(m, x) of `fns`, on a (2, 3) tensor that requires grad, gives a result
+    whose grad_fn has the name of PyTorch's."""
+
+    @pytest.mark.parametrize("fn", fns)
+    def test_node_names(torch, fn):
+        ours = fn(ember, ember.ones(2, 3, requires_grad=True))
+        theirs = fn(torch, torch.ones(2, 3, requires_grad=True))
+        assert ours.grad_fn.name() == type(theirs.grad_fn).__name__
+
+    return test_node_names

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from op_checks import (
     error_parity_test,
+    node_name_test,
     smooth,
     table_tests,
     value_parity_test,
@@ -116,3 +117,8 @@ def test_out_resizes_with_pytorch_warning():
     with pytest.warns(UserWarning, match="resized"):
         result = ember.cumsum(ember.ones(2, 2), 0, out=out)
     assert result is out and out.shape == (2, 2) and out.tolist() == [[1, 1], [2, 2]]
+
+
+test_grad_fn_names_are_torch_names = node_name_test([
+    lambda m, x: x.cumsum(0), lambda m, x: m.cumprod(x, 1), lambda m, x: x.logcumsumexp(1),
+    lambda m, x: x.median(), lambda m, x: m.roll(x, 1, 0)])

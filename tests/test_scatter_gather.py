@@ -9,6 +9,7 @@ import pytest
 from op_checks import (
     assert_same,
     error_parity_test,
+    node_name_test,
     smooth,
     table_tests,
     value_parity_test,
@@ -277,3 +278,10 @@ def test_error_messages_name_the_problem():
         ember.zeros(3, 2).index_add(0, ember.tensor([0, 1]), ember.ones(3, 2))
     with pytest.raises(IndexError, match="tried to access index 3 on a tensor of 3 elements"):
         ember.take(ember.zeros(3), ember.tensor([3]))
+
+
+test_grad_fn_names_are_torch_names = node_name_test([
+    lambda m, x: x.scatter(0, m.tensor([[1, 0, 1]]), x * 2),
+    lambda m, x: x.scatter_reduce(1, m.tensor([[0, 0, 1]]), x * 2, "amax"),
+    lambda m, x: x.gather(1, m.tensor([[0, 0]])),
+])
