@@ -255,6 +255,10 @@ def index_put(input, indices, values, accumulate=False) -> Tensor:
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not "
                         f"{type(indices).__name__}")
+    for k, index in enumerate(indices):
+        if not isinstance(index, Tensor):
+            raise TypeError(f"index_put(): expected Tensor as element {k} in argument 'indices', "
+                            f"but got {type(index).__name__}")
     if not isinstance(values, Tensor):
         raise TypeError(f"index_put(): argument 'values' must be Tensor, not "
                         f"{type(values).__name__}")

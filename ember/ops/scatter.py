@@ -71,8 +71,10 @@ class ScatterReduce(Function):
     that reach the result (a's included even when include_self is False, as PyTorch counts
     them); prod gives out / value, computed without dividing by zero: a's zeros are taken as 1
     in a second scatter, and a zero of src that is alone in its group gets the product of the
-    others. Without include_self, a gets no gradient where something was written.
-    `differentiable=False` is PyTorch's scatter(..., reduce=), which has no derivative."""
+    others (zeros that share a group get 0, and, when the backward pass is recorded, the same
+    product, so that the second derivative is exact where PyTorch refuses). Without
+    include_self, a gets no gradient where something was written. `differentiable=False` is
+    PyTorch's scatter(..., reduce=), which has no derivative."""
 
     op_name = "scatter_reduce"
 
@@ -153,4 +155,20 @@ def _prod_backward(ctx, g) -> tuple:
         gathered = Gather.call(g * out, index=index, axis=axis) / np.where(src_zero, 1, src)
         grad_src = np.where(lone_zero, Gather.call(g * lone_zero_as_one, index=index, axis=axis),
                             gathered)
+        if not isinstance(g, np.ndarray):  # recorded: exact for zeros that share a group too
+            grad_src = _crowded_zeros(ctx, g, a, src, grad_src, src_zero & ~lone_zero, options)
     return grad_a, grad_src
+
+
+def _crowded_zeros(ctx, g, a, src, grad_src, crowded: np.ndarray, options: dict):
+    """grad_src where a zero of src shares its group with another zero: there the gradient is
+    0, but its derivative with respect to the other zero is not, so, while the backward pass is
+    recorded, each such element gets the product with itself alone taken as 1 (one scatter per
+    element; PyTorch refuses this double backward)."""
+    index, axis = ctx.index, ctx.axis
+    for position in zip(*np.nonzero(crowded)):
+        alone = np.zeros(crowded.shape, dtype=bool)
+        alone[position] = True
+        others = ScatterReduce.call(a, np.where(alone, 1, src), index=index, axis=axis, **options)
+        grad_src = np.where(alone, Gather.call(g * others, index=index, axis=axis), grad_src)
+    return grad_src
