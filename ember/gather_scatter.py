@@ -37,7 +37,8 @@ def _integer_index(op: str, index, int64_only: bool = False,
     if not isinstance(index, Tensor):
         raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
     dtype = index._data.dtype
-    if dtype != np.int64 if int64_only else dtype.kind not in "iu":
+    accepted = dtype == np.int64 if int64_only else dtype.kind in "iu"
+    if not accepted:
         kinds = "int64" if int64_only else "int32 or int64"
         raise error(f"{op}(): Expected dtype {kinds} for index, got {index.dtype}")
     return index._data.astype(np.int64, copy=False)
