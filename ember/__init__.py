@@ -90,7 +90,8 @@ from .tensor import Size, Tensor
 from .triangular import *  # noqa: F403
 from .type_info import finfo, iinfo, is_floating_point, numel
 from .unsupported import *  # noqa: F403
-from .unsupported import complex, missing_attribute  # noqa: F401 - shadowed builtin
+from .unsupported import complex  # noqa: F401 - shadowed builtin
+from .unsupported import missing_attribute as _missing_attribute
 
 __version__ = "0.1.0"
 
@@ -108,7 +109,7 @@ def __getattr__(name: str):
         return importlib.import_module(".amp", __name__).autocast
     if name in ("save", "load", "CheckpointError"):
         return getattr(importlib.import_module(".serialization", __name__), name)
-    unsupported = missing_attribute(name)  # sparse tensors, complex dtypes: say so
+    unsupported = _missing_attribute(name)  # sparse tensors, complex dtypes: say so
     if unsupported is not None:
         raise unsupported
     raise AttributeError(f"module 'ember' has no attribute {name!r}")

@@ -116,9 +116,16 @@ Tensor.logical_not = lambda self: _make(np.logical_not(self._data), None)
 
 
 Tensor.type_as = lambda self, other: self.type(other._data.dtype)
-Tensor.where = lambda self, condition, other: F.where(condition, self, other)
+
+
+def _where(self, condition, other):
+    """`ember.where(condition, self, other)`: this tensor where condition holds, other elsewhere."""
+    return F.where(condition, self, other)
+
+
+Tensor.where = _where
 Tensor.is_sparse = False
-Tensor.is_complex = lambda self: False
+Tensor.is_complex = unsupported.is_complex
 for _name, _fn in unsupported.TENSOR_METHODS.items():
     setattr(Tensor, _name, _fn)
 
