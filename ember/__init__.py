@@ -71,6 +71,7 @@ from .legacy import (
     LongTensor,
     ShortTensor,
 )
+from .masked import *  # noqa: F403
 from .random import (
     Generator,
     default_generator,

@@ -15,20 +15,22 @@ from .autograd.function import version_counter
 from .tensor import Tensor
 
 
-def write_out(name: str, result, out, cast: bool = False):
+def write_out(name: str, result, out, cast: bool = False, inputs: tuple = ()):
     """`result` (a tensor or a tuple of them), or, when `out` is given, `result` written into
     `out` and `out` returned. `cast`: out may have another dtype that the result casts to
-    without changing category upward (cumsum, the stacks); otherwise the dtypes must match."""
+    without changing category upward (cumsum, the stacks); otherwise the dtypes must match.
+    `inputs`: tensors that may not require grad with out= although the result has no
+    gradient (argsort's input: PyTorch's argsort is the indices of a differentiable sort)."""
     if out is None:
         return result
     if isinstance(result, tuple):
         if not isinstance(out, (tuple, list)) or len(out) != len(result):
             raise TypeError(f"{name}(): argument 'out' must be a tuple of {len(result)} Tensors")
-        _check_grad(name, result, out)
+        _check_grad(name, (*result, *inputs), out)
         for r, o in zip(result, out):
             _write(name, r, o, cast)
         return type(result)(*out) if hasattr(result, "_fields") else tuple(out)
-    _check_grad(name, (result,), (out,))
+    _check_grad(name, (result, *inputs), (out,))
     _write(name, result, out, cast)
     return out
 

@@ -169,10 +169,6 @@ def _where(condition, input, other) -> Tensor:
     return ops.Where.apply(a, b, condition=cond)
 
 
-def masked_fill(input, mask, value) -> Tensor:
-    return where(mask, value, input)
-
-
 def _piecewise_constant(ufunc):
     def fn(input) -> Tensor:
         return ops.PiecewiseConstant.apply(input, ufunc=ufunc)

@@ -1,6 +1,6 @@
 """Gathering and scattering: gather, scatter (src and value forms, reduce=), scatter_add,
-scatter_reduce, the index_* family (select, add, copy, fill, put), the masked ones (select,
-scatter), take, take_along_dim, put, and nonzero/argwhere.
+scatter_reduce, the index_* family (select, add, copy, fill, put), take, take_along_dim, put,
+and nonzero/argwhere (the masked ones are in ember/masked.py).
 
 Each is differentiable where PyTorch's is: the reading ops flow the gradient back to the elements
 read (accumulating over repeated indices), the writing ops to the values written and to the
@@ -11,7 +11,6 @@ errors: an out-of-range index never wraps around silently.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
@@ -20,8 +19,8 @@ from . import ops
 from ._args import _wrap_dim
 from ._out import write_out
 from .indexing import to_numpy_index
+from .masked import fill_value
 from .ops.scatter import SCATTER_REDUCTIONS, written_mask
-from .promotion import _constant
 from .shapes import expand, reshape
 from .tensor import Tensor, _make
 
@@ -124,10 +123,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None) -
     if src is None:
         if isinstance(value, Tensor):
             value = value.item() if value._data.ndim == 0 else value
-        if not isinstance(value, numbers.Number):
-            raise TypeError(f"scatter(): value must be a number or a 0-d tensor, got "
-                            f"{type(value).__name__}")
-        constant = _constant(value, line._data.dtype)
+        constant = fill_value("scatter", value, line)
         if reduce is None:
             mask = written_mask(line._data.shape, idx, axis)
             result = ops.Where.apply(constant, line, condition=mask)
@@ -238,13 +234,7 @@ def index_fill(input, dim, index, value) -> Tensor:
     line, axis, idx = _vector_index("index_fill", input, dim, index, int64_only=True,
                                     error=IndexError)
     idx = _in_range("index_fill", idx, line._data.shape[axis], axis, wrap=True)
-    if isinstance(value, Tensor):
-        if value._data.ndim:
-            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but "
-                               f"got tensor with {value._data.ndim} dimension(s).")
-        value = value if value._data.dtype == line._data.dtype else value.to(line.dtype)
-    else:
-        value = _constant(value, line._data.dtype)
+    value = fill_value("index_fill_", value, line)
     mask = np.zeros(line._data.shape, dtype=bool)
     mask[_slices(axis, idx)] = True
     return _restore(ops.Where.apply(value, line, condition=mask), input)
@@ -271,6 +261,12 @@ def index_put(input, indices, values, accumulate=False) -> Tensor:
     return ops.IndexPut.apply(input, values, index=index, accumulate=accumulate)
 
 
+def index_put_(input, indices, values, accumulate=False) -> Tensor:
+    """index_put written into input, which is returned: input[indices] = values (or +=, with
+    accumulate). The same as input.index_put_(indices, values, accumulate)."""
+    return input.index_put_(indices, values, accumulate)
+
+
 def put(input, index, source, accumulate=False) -> Tensor:
     """input with source written (or added) at the flat positions `index` (int64, negatives
     count from the end), as if input were 1-D."""
@@ -284,42 +280,6 @@ def put(input, index, source, accumulate=False) -> Tensor:
     flat = ops.IndexPut.apply(reshape(input, -1), reshape(source, -1), index=idx,
                               accumulate=accumulate)
     return reshape(flat, input._data.shape)
-
-
-# ---- masks -----------------------------------------------------------------------------------
-def _bool_mask(op: str, mask) -> np.ndarray:
-    if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
-        raise RuntimeError(f"{op}: expected BoolTensor for mask")
-    return mask._data
-
-
-def _broadcast(op: str, input: Tensor, mask: np.ndarray) -> tuple:
-    try:
-        shape = np.broadcast_shapes(input._data.shape, mask.shape)
-    except ValueError:
-        raise RuntimeError(f"{op}: the mask of shape {list(mask.shape)} cannot be broadcast "
-                           f"with the input of shape {_shape(input)}") from None
-    return expand(input, shape), np.broadcast_to(mask, shape)
-
-
-def masked_select(input, mask, *, out=None) -> Tensor:
-    """The elements of input where mask (bool, broadcast with input) is True, as a 1-D tensor."""
-    line, mask = _broadcast("masked_select", input, _bool_mask("masked_select", mask))
-    return write_out("masked_select", ops.Getitem.apply(line, index=mask), out)
-
-
-def masked_scatter(input, mask, source) -> Tensor:
-    """input with the first elements of source, in order, written where mask is True."""
-    line, mask = _broadcast("masked_scatter", input, _bool_mask("masked_scatter", mask))
-    count = int(mask.sum())
-    if source._data.size < count:
-        raise RuntimeError(f"masked_scatter: Number of elements of source < number of ones in "
-                           f"mask ({source._data.size} < {count})")
-    if source._data.dtype != input._data.dtype:
-        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
-                           f"got {input.dtype} and {source.dtype}")
-    values = reshape(source, -1)[:count]
-    return ops.IndexPut.apply(line, values, index=mask)
 
 
 def take(input, index, *, out=None) -> Tensor:

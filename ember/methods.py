@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     functions,
     gather_scatter,
     indexing,
+    masked,
     numpy_dispatch,
     ops,
     reductions,
@@ -27,8 +28,8 @@ from .promotion import binary_operands
 from .tensor import Tensor, _make
 
 F = SimpleNamespace(**{name: getattr(module, name) for module in (
-    functions, reductions, shapes, selection, gather_scatter, scans, triangular, arrange,
-    sampling) for name in module.__all__}, repeat=arrange.repeat)
+    functions, reductions, shapes, selection, gather_scatter, masked, scans, triangular,
+    arrange, sampling) for name in module.__all__}, repeat=arrange.repeat)
 
 _METHODS = (
     "add sub mul div true_divide divide multiply subtract pow neg abs exp log sqrt sin cos tanh "

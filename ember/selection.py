@@ -70,11 +70,13 @@ def sort(input, dim=-1, descending=False, *, stable=False, out=None):
     return write_out("sort", result, out)
 
 
-def argsort(input, dim=-1, descending=False, *, stable=False) -> Tensor:
-    """The int64 indices that sort input along dim (stably)."""
+def argsort(input, dim=-1, descending=False, *, stable=False, out=None) -> Tensor:
+    """The int64 indices that sort input along dim (always stably: equal elements keep their
+    order). Shape: input's."""
     line, axis = _line_dim(input, dim)
     order = stable_order(line._data, axis, descending)
-    return _index_tensor(order.reshape(input._data.shape))
+    return write_out("argsort", _index_tensor(order.reshape(input._data.shape)), out,
+                     inputs=(input,))
 
 
 def msort(input, *, out=None) -> Tensor:

@@ -1,6 +1,6 @@
 """gather, scatter (src and value forms), scatter_add, scatter_reduce, the index_* family,
-masked_select/masked_scatter, take, take_along_dim, put, their in-place forms, and nonzero,
-argwhere and one-argument where, against PyTorch: values, dtypes, gradients and errors."""
+masked_fill/masked_select/masked_scatter, take, take_along_dim, put, their in-place forms, and
+nonzero, argwhere and one-argument where, against PyTorch: values, dtypes, gradients and errors."""
 
 from __future__ import annotations
 
@@ -67,6 +67,10 @@ CASES = [
      "real"),
     ("index_put_accumulate", lambda m, a, v: m.index_put(a, (t(m, ROWS),), v, accumulate=True),
      [(3, 4), (4,)], "real"),
+    ("masked_fill", lambda m, a: m.masked_fill(a, t(m, MASK), -1.5), [(3, 4)], "real"),
+    ("masked_fill_tensor", lambda m, a, v: a.masked_fill(t(m, MASK), v.sum()), [(3, 4), (2,)],
+     "real"),
+    ("masked_fill_bcast", lambda m, a: m.masked_fill(a, t(m, MASK), 2.0), [(4,)], "real"),
     ("masked_select", lambda m, a: m.masked_select(a, t(m, MASK)), [(3, 4)], "real"),
     ("masked_select_bcast", lambda m, a: a.masked_select(t(m, MASK)), [(4,)], "real"),
     ("masked_scatter", lambda m, a, s: a.masked_scatter(t(m, MASK), s), [(3, 4), (9,)], "real"),
@@ -94,6 +98,8 @@ CASES = [
      [(3, 4), (4,)], "real"),
     ("masked_scatter_", lambda m, a, s: (a * 1).masked_scatter_(t(m, MASK), s), [(3, 4), (9,)],
      "real"),
+    ("masked_fill_", lambda m, a, v: (a * 1).masked_fill_(t(m, MASK[0]), v.sum()),
+     [(3, 4), (2,)], "real"),
     ("put_", lambda m, a, s: (a * 1).put_(t(m, [1, 2]), s), [(3, 4), (2,)], "real"),
     # ties: amax/amin split the gradient between the values that reach the result
     ("scatter_amax_ties", reduce_case("amax", True), [(3, 4), (3, 4)], "ties"),
@@ -175,6 +181,19 @@ NONDIFF = [
     ("index_fill_int", lambda m: m.tensor(INT).index_fill(1, m.tensor([1]), 2.7)),
     ("index_put_bool", lambda m: m.zeros(2, 2).index_put((m.tensor([[True, False], [False, True]]),
                                                           ), m.tensor(3.0))),
+    ("masked_fill_int_float_value", lambda m: m.tensor(INT).masked_fill(m.tensor(True), -2.7)),
+    ("masked_fill_int_tensor_value", lambda m: m.tensor(INT).masked_fill(
+        m.tensor([True, False, True]), m.tensor(1.5))),
+    ("masked_fill_float64_value", lambda m: m.zeros(2).masked_fill(
+        m.tensor([True, False]), m.tensor(1 / 3, dtype=m.float64))),
+    ("masked_fill_bool", lambda m: m.zeros(3, dtype=m.bool).masked_fill(
+        m.tensor([True, False, True]), 2)),
+    ("masked_fill_uint8_wraps", lambda m: m.zeros(2, dtype=m.uint8).masked_fill(
+        m.tensor([True, False]), -1)),
+    ("masked_fill_float16_inf", lambda m: m.zeros(2, dtype=m.float16).masked_fill(
+        m.tensor([True, False]), float("-inf"))),
+    ("masked_fill_int_value_into_float", lambda m: m.zeros(2).masked_fill(
+        m.tensor([True, False]), m.tensor(3))),
     ("masked_select_int", lambda m: m.masked_select(m.tensor(INT), m.tensor([True, False, True]))),
     ("masked_scatter_short", lambda m: m.zeros(2, 3).masked_scatter(
         m.tensor([True, False, True]), m.arange(10.0))),
@@ -250,6 +269,24 @@ ERRORS = [
     ("index_put_dtype", lambda m: m.zeros(3).index_put((m.tensor([0]),), m.tensor([1]))),
     ("index_put_number", lambda m: m.zeros(3).index_put((m.tensor([0]),), 1.0)),
     ("index_put_none", lambda m: m.zeros(2, 3).index_put((None, m.tensor([1])), m.tensor(5.0))),
+    ("masked_fill_not_bool", lambda m: m.zeros(3).masked_fill(m.tensor([1, 0, 1]), 1.0)),
+    ("masked_fill_mask_not_tensor", lambda m: m.zeros(2).masked_fill([True, False], 1.0)),
+    ("masked_fill_1d_value", lambda m: m.zeros(3).masked_fill(m.tensor([True, False, True]),
+                                                              m.ones(3))),
+    ("masked_fill_string", lambda m: m.zeros(2).masked_fill(m.tensor([True, False]), "a")),
+    ("masked_fill_int8_overflow", lambda m: m.zeros(2, dtype=m.int8).masked_fill(
+        m.tensor([True, False]), 1000)),
+    ("masked_fill_nan_into_int", lambda m: m.zeros(2, dtype=m.long).masked_fill(
+        m.tensor([True, False]), float("nan"))),
+    ("masked_fill_float32_overflow", lambda m: m.zeros(2).masked_fill(m.tensor([True, False]),
+                                                                      1e40)),
+    ("masked_fill_huge_int", lambda m: m.zeros(2).masked_fill(m.tensor([True, False]), 2**70)),
+    ("masked_fill_inplace_bcast", lambda m: m.zeros(3).masked_fill_(
+        m.tensor([[True, False, True]]), 1.0)),
+    ("scatter_value_overflow", lambda m: m.zeros(3, dtype=m.int8).scatter(0, m.tensor([0]),
+                                                                          1000)),
+    ("index_fill_overflow", lambda m: m.zeros(3, dtype=m.int8).index_fill(0, m.tensor([0]),
+                                                                          -129)),
     ("masked_select_not_bool", lambda m: m.zeros(3).masked_select(m.tensor([1, 0, 1]))),
     ("masked_scatter_too_few", lambda m: m.zeros(3).masked_scatter(m.tensor([True, True, True]),
                                                                    m.ones(2))),
@@ -280,6 +317,12 @@ def test_error_messages_name_the_problem():
         ember.zeros(3, 2).index_add(0, ember.tensor([0, 1]), ember.ones(3, 2))
     with pytest.raises(IndexError, match="tried to access index 3 on a tensor of 3 elements"):
         ember.take(ember.zeros(3), ember.tensor([3]))
+    with pytest.raises(RuntimeError, match="masked_fill_: value 1000 cannot be converted to type "
+                                           "ember.int8 without overflow"):
+        ember.zeros(2, dtype=ember.int8).masked_fill(ember.tensor([True, False]), 1000)
+    with pytest.raises(RuntimeError, match="only supports boolean masks, but got mask with dtype "
+                                           "ember.int64"):
+        ember.zeros(2).masked_fill(ember.tensor([1, 0]), 1.0)
 
 
 test_grad_fn_names_are_torch_names = node_name_test([
