@@ -91,7 +91,7 @@ def masked_fill(input, mask, value) -> Tensor:
     condition = _bool_mask("masked_fill_", mask, "only supports boolean masks, but got mask "
                            f"with dtype {getattr(mask, 'dtype', None)}")
     fill = fill_value("masked_fill_", value, input)
-    return ops.Where.apply(fill, input, condition=condition)
+    return ops.MaskedFill.apply(fill, input, condition=condition)
 
 
 def masked_select(input, mask, *, out=None) -> Tensor:

@@ -91,10 +91,13 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1) -> Tensor:
 
 
 def trace(input) -> Tensor:
-    """The sum of a matrix's main diagonal (int64 for integer matrices)."""
+    """The sum of a matrix's main diagonal (int64 for integer matrices). Errors:
+    RuntimeError unless input is 2-D; NotImplementedError for bool, as PyTorch."""
     if input._data.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim "
                            f"{input._data.ndim}")
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     return _sum(diagonal(input))
 
 

@@ -181,6 +181,8 @@ NONDIFF = [
     ("index_fill_int", lambda m: m.tensor(INT).index_fill(1, m.tensor([1]), 2.7)),
     ("index_put_bool", lambda m: m.zeros(2, 2).index_put((m.tensor([[True, False], [False, True]]),
                                                           ), m.tensor(3.0))),
+    ("index_put__function", lambda m: m.index_put_(m.zeros(3), (m.tensor([0, 0]),),
+                                                   m.tensor([1.0, 2.0]), True)),
     ("masked_fill_int_float_value", lambda m: m.tensor(INT).masked_fill(m.tensor(True), -2.7)),
     ("masked_fill_int_tensor_value", lambda m: m.tensor(INT).masked_fill(
         m.tensor([True, False, True]), m.tensor(1.5))),
@@ -329,6 +331,8 @@ test_grad_fn_names_are_torch_names = node_name_test([
     lambda m, x: x.scatter(0, m.tensor([[1, 0, 1]]), x * 2),
     lambda m, x: x.scatter_reduce(1, m.tensor([[0, 0, 1]]), x * 2, "amax"),
     lambda m, x: x.gather(1, m.tensor([[0, 0]])),
+    lambda m, x: x.masked_fill(m.tensor([True, False, True]), 1.0),
+    lambda m, x: (x * 1).masked_fill_(m.tensor([True, False, True]), 2.0),
 ])
 
 

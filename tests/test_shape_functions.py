@@ -137,6 +137,7 @@ ERRORS = [
     ("diag_3d", lambda m: m.diag(m.ones(2, 2, 2))),
     ("diag_embed_same_dims", lambda m: m.diag_embed(m.ones(2), 0, 1, 1)),
     ("trace_1d", lambda m: m.trace(m.ones(2))),
+    ("trace_bool", lambda m: m.trace(m.ones(2, 2, dtype=m.bool))),
     ("roll_mismatch", lambda m: m.roll(m.ones(2, 3), (1, 2), (0,))),
     ("roll_0d_dim", lambda m: m.roll(m.tensor(3.0), 1, 0)),
     ("fliplr_1d", lambda m: m.fliplr(m.ones(3))),

@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from .elementwise import Where
 from .reduction import Gather, along
 
-__all__ = ["Scatter", "ScatterReduce", "SCATTER_REDUCTIONS"]
+__all__ = ["Scatter", "ScatterReduce", "MaskedFill", "SCATTER_REDUCTIONS"]
 
 
 def written_mask(shape: tuple, index: np.ndarray, axis: int) -> np.ndarray:
@@ -22,6 +23,14 @@ def written_mask(shape: tuple, index: np.ndarray, axis: int) -> np.ndarray:
     mask = np.zeros(shape, dtype=bool)
     mask[along(index, axis)] = True
     return mask
+
+
+class MaskedFill(Where):
+    """Where(value, a, condition=mask) with a 0-d value: masked_fill's node, named as
+    PyTorch's."""
+
+    op_name = "masked_fill"
+    torch_name = "MaskedFillBackward0"
 
 
 class Scatter(Function):
