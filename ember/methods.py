@@ -160,6 +160,7 @@ Tensor.__ipow__ = Tensor.pow_
 Tensor.__imatmul__ = inplace_of(F.matmul, "__imatmul__")
 Tensor.__ifloordiv__ = inplace_of(lambda a, b: F.div(a, b, rounding_mode="floor"),
                                   "__ifloordiv__")
+Tensor.fill_diagonal_ = triangular.fill_diagonal_
 Tensor.zero_ = indexing.zero_
 Tensor.fill_ = indexing.fill_
 Tensor.copy_ = indexing.copy_

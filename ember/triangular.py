@@ -1,5 +1,5 @@
-"""Triangles and diagonals of matrices: tril, triu (and their indices), diag, diag_embed, trace.
-(diagonal, a view, is in ember/shapes.py.)"""
+"""Triangles and diagonals of matrices: tril, triu (and their indices), diag, diag_embed, trace,
+and Tensor.fill_diagonal_. (diagonal, a view, is in ember/shapes.py.)"""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from . import ops
 from ._args import _wrap_dim
 from ._out import write_out
 from .devices import check_available
+from .inplace import inplace
+from .masked import masked_fill
 from .reductions import sum as _sum
 from .shapes import diagonal
 from .tensor import Tensor, _make
@@ -101,6 +103,33 @@ def trace(input) -> Tensor:
     return _sum(diagonal(input))
 
 
+def _diagonal_positions(shape: tuple, wrap: bool) -> np.ndarray:
+    """The bool mask of the elements fill_diagonal_ writes: those whose indices are all equal
+    (a[i, i, ...]); with wrap, a tall matrix's diagonal starts again every cols + 1 rows, as
+    PyTorch's (which steps through the flat elements by cols + 1)."""
+    if len(shape) < 2:
+        raise RuntimeError("fill_diagonal_: dimensions must larger than 1")
+    if len(shape) > 2 and len(set(shape)) != 1:
+        raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal length, "
+                           f"got shape {list(shape)}")
+    size = int(np.prod(shape))
+    step = sum(int(np.prod(shape[d + 1:])) for d in range(len(shape)))  # a[i+1, i+1, ...]
+    end = size if wrap and len(shape) == 2 else min(shape) * step
+    mask = np.zeros(size, dtype=bool)
+    mask[:end:step] = True
+    return mask.reshape(shape)
+
+
+def fill_diagonal_(self, fill_value, wrap=False) -> Tensor:
+    """Writes fill_value (a number) into the main diagonal of this tensor (2-D, or with all
+    dims equal) and returns it; wrap: a tall matrix's diagonal starts again below the square.
+    Errors: RuntimeError for fewer than 2 dims, unequal dims beyond 2, or a value the dtype
+    cannot hold."""
+    mask = _make(_diagonal_positions(tuple(self._data.shape), wrap), None)
+    return inplace(self, "fill_diagonal_", lambda old: masked_fill(old, mask, fill_value))
+
+
+# (the in-place fill_diagonal_ is Tensor's only, as in PyTorch)
 __all__ = [name for name, obj in list(globals().items())
            if callable(obj) and getattr(obj, "__module__", None) == __name__
-           and not name.startswith("_")]
+           and not name.startswith("_") and not name.endswith("_")]

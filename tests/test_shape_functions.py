@@ -1,6 +1,6 @@
-"""Triangles and diagonals (tril, triu, diag, diag_embed, trace, the triangle indices) and
-rearranging and joining (roll, fliplr, flipud, rot90, repeat, tile, repeat_interleave, meshgrid,
-atleast_*d, the stacks, block_diag, cartesian_prod), with the view functions that existed
+"""Triangles and diagonals (tril, triu, diag, diag_embed, trace, the triangle indices,
+fill_diagonal_) and rearranging and joining (roll, fliplr, flipud, rot90, repeat, tile,
+repeat_interleave, meshgrid, atleast_*d, the stacks, block_diag, cartesian_prod), with the view functions that existed
 before (movedim, swapaxes, narrow, unbind, unflatten, diagonal), against PyTorch."""
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ CASES = [
     ("diag_embed", lambda m, a: m.diag_embed(a), [(2, 3)], "real"),
     ("diag_embed_offset_dims", lambda m, a: a.diag_embed(1, 0, 2), [(2, 3)], "real"),
     ("trace", lambda m, a: m.trace(a), [(3, 4)], "real"),
+    ("fill_diagonal_", lambda m, a: (a * 1).fill_diagonal_(2.0), [(3, 4)], "real"),
+    ("fill_diagonal_wrap", lambda m, a: (a * 1).fill_diagonal_(-1.0, wrap=True), [(5, 2)],
+     "real"),
     ("diagonal", lambda m, a: a.diagonal(-1, 1, 0), [(3, 4)], "real"),
     ("roll", lambda m, a: m.roll(a, 1, 0), [(3, 4)], "real"),
     ("roll_dims", lambda m, a: a.roll((2, -1), (1, 0)), [(3, 4)], "real"),
@@ -85,6 +88,11 @@ NONDIFF = [
     ("triu_indices_empty", lambda m: m.triu_indices(0, 3)),
     ("diag_int", lambda m: m.diag(m.tensor([1, 2]), 1)),
     ("trace_int", lambda m: m.trace(m.ones(2, 2, dtype=m.int32))),
+    ("fill_diagonal_tall", lambda m: m.zeros(7, 3).fill_diagonal_(1.0)),
+    ("fill_diagonal_tall_wrap", lambda m: m.zeros(7, 3, dtype=m.int32).fill_diagonal_(
+        2.5, wrap=True)),
+    ("fill_diagonal_wide_wrap", lambda m: m.zeros(3, 5).fill_diagonal_(1, True)),
+    ("fill_diagonal_cube", lambda m: m.zeros(3, 3, 3).fill_diagonal_(7.0)),
     ("diag_embed_int", lambda m: m.diag_embed(m.tensor([[1, 2]]), -1)),
     ("roll_0d", lambda m: m.roll(m.tensor(3.0), 1)),
     ("roll_int", lambda m: m.tensor([[1, 2, 3]]).roll(-1, 1)),
@@ -138,6 +146,10 @@ ERRORS = [
     ("diag_embed_same_dims", lambda m: m.diag_embed(m.ones(2), 0, 1, 1)),
     ("trace_1d", lambda m: m.trace(m.ones(2))),
     ("trace_bool", lambda m: m.trace(m.ones(2, 2, dtype=m.bool))),
+    ("fill_diagonal_1d", lambda m: m.zeros(3).fill_diagonal_(1.0)),
+    ("fill_diagonal_unequal", lambda m: m.zeros(2, 3, 3).fill_diagonal_(1.0)),
+    ("fill_diagonal_overflow", lambda m: m.zeros(2, 2, dtype=m.int8).fill_diagonal_(1000)),
+    ("fill_diagonal_leaf", lambda m: m.zeros(2, 2, requires_grad=True).fill_diagonal_(1.0)),
     ("roll_mismatch", lambda m: m.roll(m.ones(2, 3), (1, 2), (0,))),
     ("roll_0d_dim", lambda m: m.roll(m.tensor(3.0), 1, 0)),
     ("fliplr_1d", lambda m: m.fliplr(m.ones(3))),
