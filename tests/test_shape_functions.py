@@ -1,7 +1,8 @@
 """Triangles and diagonals (tril, triu, diag, diag_embed, trace, the triangle indices,
 fill_diagonal_) and rearranging and joining (roll, fliplr, flipud, rot90, repeat, tile,
-repeat_interleave, meshgrid, atleast_*d, the stacks, block_diag, cartesian_prod), with the view functions that existed
-before (movedim, swapaxes, narrow, unbind, unflatten, diagonal), against PyTorch."""
+repeat_interleave, meshgrid, atleast_*d, the stacks, block_diag, cartesian_prod), with the view
+functions that existed before (movedim, swapaxes, narrow, unbind, unflatten, diagonal), against
+PyTorch."""
 
 from __future__ import annotations
 
