@@ -25,6 +25,13 @@ def _reduced_axes(dim, ndim: int | None = None):
     return None if axes == () else axes
 
 
+def tensor_input(op: str, value, name: str = "input") -> Tensor:
+    """value, or PyTorch's TypeError when it is not a Tensor (a list, an array, a number)."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(value).__name__}")
+    return value
+
+
 def _wrap_dim(dim: int, ndim: int) -> int:
     """A dim that may be negative as an index into the shape, or PyTorch's IndexError."""
     n = builtins.max(ndim, 1)  # a 0-d tensor accepts dims 0 and -1, as in PyTorch

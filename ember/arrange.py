@@ -29,6 +29,10 @@ def roll(input, shifts, dims=None) -> Tensor:
     """input's elements shifted by `shifts` along `dims` (of the flattened tensor when dims is
     None), those pushed off the end coming back at the start. A copy."""
     shifts = _ints(shifts)
+    if not shifts:
+        raise RuntimeError("roll(): `shifts` required")
+    if dims is not None and not _ints(dims):
+        dims = None  # PyTorch's empty dims: roll the flattened tensor
     if dims is None:
         if len(shifts) != 1:
             raise RuntimeError(f"roll(): shifts and dimensions must align. shifts: {len(shifts)}, "
@@ -109,19 +113,41 @@ def tile(input, dims) -> Tensor:
     return repeat(input, (1,) * (input._data.ndim - len(dims)) + dims)
 
 
+def _counts(repeats: Tensor) -> np.ndarray:
+    """The repeat counts of a tensor: integers, none negative."""
+    counts = repeats._data
+    if counts.dtype.kind not in "iu":
+        raise NotImplementedError(f"repeat_interleave(): repeats must be an integer tensor, got "
+                                  f"{repeats.dtype}")
+    if (counts < 0).any():
+        raise RuntimeError("repeat_interleave(): repeats can not be negative")
+    return counts
+
+
+def _check_output_size(positions: np.ndarray, output_size) -> np.ndarray:
+    if output_size is not None and output_size != positions.size:
+        raise RuntimeError(f"repeat_interleave(): Invalid output_size, expected "
+                           f"{positions.size} but got {output_size}")
+    return positions
+
+
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Tensor:
     """Each element (or slice along dim) repeated `repeats` times in place (an int, or one count
     per element along dim); of the flattened input when dim is None. With only a tensor of
     counts, the indices 0, 1, ... repeated by them (int64)."""
     if repeats is None:
-        counts = input._data
-        return _make(np.repeat(np.arange(counts.size), counts).astype(np.int64), None)
+        counts = _counts(input)
+        if counts.ndim != 1:
+            raise RuntimeError("repeat_interleave(): repeat_interleave only accept 1D vector as "
+                               "repeat")
+        positions = np.repeat(np.arange(counts.size), counts).astype(np.int64)
+        return _make(_check_output_size(positions, output_size), None)
     if dim is None:
         input, axis = reshape(input, -1), 0
     else:
         axis = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[axis] if input._data.ndim else 1
-    counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    counts = _counts(repeats) if isinstance(repeats, Tensor) else np.asarray(repeats)
     if counts.ndim == 1 and counts.size != n:
         raise RuntimeError(f"repeat_interleave(): repeats must have the same size as input along "
                            f"dim, but got repeats.size(0) = {counts.size} and input.size({axis}) "
@@ -130,7 +156,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Ten
         raise RuntimeError("repeat_interleave(): repeats must be 0-dim or 1-dim tensor")
     if (counts < 0).any():
         raise RuntimeError("repeat_interleave(): Repeats must be non-negative")
-    positions = np.repeat(np.arange(n), np.broadcast_to(counts, (n,)))
+    positions = _check_output_size(np.repeat(np.arange(n), np.broadcast_to(counts, (n,))),
+                                   output_size)
     if input._data.ndim == 0:
         input = reshape(input, 1)
     return ops.Getitem.apply(input, index=(slice(None),) * axis + (positions,))

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from . import ops
-from ._args import _wrap_dim
+from ._args import _wrap_dim, tensor_input
 from ._out import write_out
 from .indexing import to_numpy_index
 from .masked import fill_value
@@ -57,6 +57,7 @@ def _in_range(op: str, idx: np.ndarray, size: int, dim: int, wrap: bool = False,
 def _along_dim_index(op: str, input: Tensor, dim: int, index, src: Tensor | None = None):
     """(input, axis, index array) for gather/scatter: same number of dims (a 0-d input or
     index read as one element), index no larger than input apart from dim, nor than src."""
+    tensor_input(op, input)
     idx = _integer_index(op, index)
     line = input.reshape(1) if input._data.ndim == 0 else input
     axis = _wrap_dim(dim, input._data.ndim)
@@ -166,6 +167,7 @@ def scatter_add(input, dim, index, src, *, out=None) -> Tensor:
 def _vector_index(op: str, input: Tensor, dim: int, index, int64_only: bool = False,
                   error: type = RuntimeError):
     """(input as at least 1-D, axis, index as a 1-D array) for the index_* functions."""
+    tensor_input(op, input)
     idx = _integer_index(op, index, int64_only, error)
     if idx.ndim > 1:
         raise IndexError(f"{op}(): Index is supposed to be a vector, got shape {_shape(index)}")
@@ -192,18 +194,23 @@ def index_select(input, dim, index, *, out=None) -> Tensor:
     return write_out("index_select", _restore(result, input), out)
 
 
-def _check_source(op: str, line: Tensor, axis: int, idx: np.ndarray, source: Tensor) -> Tensor:
-    """source in the shape it is written as (input's, with len(idx) along axis)."""
+def _check_source(op: str, line: Tensor, axis: int, idx: np.ndarray, source: Tensor,
+                  error: type = RuntimeError) -> Tensor:
+    """source in the shape it is written as (input's, with len(idx) along axis). `error`: the
+    exception for a source of another ndim or length along axis (index_copy's is IndexError)."""
     src = source.reshape(1) if source._data.ndim == 0 else source
     shape, src_shape = line._data.shape, src._data.shape
-    if len(src_shape) != len(shape) or any(
-            a != b for d, (a, b) in enumerate(zip(shape, src_shape)) if d != axis):
+    if len(src_shape) != len(shape):
+        raise error(f"{op}(): source tensor shape must match self tensor shape, excluding the "
+                    f"specified dimension. Got self.shape = {list(shape)} source.shape = "
+                    f"{list(src_shape)}")
+    if any(a != b for d, (a, b) in enumerate(zip(shape, src_shape)) if d != axis):
         raise RuntimeError(f"{op}(): source tensor shape must match self tensor shape, "
                            f"excluding the specified dimension. Got self.shape = {list(shape)} "
                            f"source.shape = {list(src_shape)}")
     if src_shape[axis] != idx.size:
-        raise RuntimeError(f"{op}(): Number of indices ({idx.size}) should be equal to "
-                           f"source.size(dim): ({src_shape[axis]}), for dim: {axis}")
+        raise error(f"{op}(): Number of indices ({idx.size}) should be equal to "
+                    f"source.size(dim): ({src_shape[axis]}), for dim: {axis}")
     _same_dtype(op, line, src)
     return src
 
@@ -222,7 +229,7 @@ def index_add(input, dim, index, source, *, alpha=1, out=None) -> Tensor:
 def index_copy(input, dim, index, source, *, out=None) -> Tensor:
     """input with source's slices written along dim at `index` (int64)."""
     line, axis, idx = _vector_index("index_copy", input, dim, index, int64_only=True)
-    src = _check_source("index_copy", line, axis, idx, source)
+    src = _check_source("index_copy", line, axis, idx, source, error=IndexError)
     idx = _in_range("index_copy", idx, line._data.shape[axis], axis, error=IndexError)
     result = ops.IndexPut.apply(line, src, index=_slices(axis, idx))
     return write_out("index_copy", _restore(result, input), out)

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import ops
+from ._args import tensor_input
 from ._out import write_out
 from .promotion import _constant
 from .shapes import expand, reshape
@@ -43,7 +44,7 @@ def fill_value(op: str, value, like: Tensor) -> Tensor:
     (differentiably: it gets the gradient of the elements it fills); a number is converted as
     PyTorch converts one, truncating toward zero into integer dtypes, and raises PyTorch's
     RuntimeError when the dtype cannot hold it."""
-    np_dtype = like._data.dtype
+    np_dtype = tensor_input(op, like)._data.dtype
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor "
@@ -71,6 +72,7 @@ def _bool_mask(op: str, mask, message: str = "expected BoolTensor for mask") -> 
 
 
 def _broadcast(op: str, input: Tensor, mask: np.ndarray) -> tuple:
+    tensor_input(op, input)
     try:
         shape = np.broadcast_shapes(input._data.shape, mask.shape)
     except ValueError:
@@ -104,7 +106,7 @@ def masked_scatter(input, mask, source) -> Tensor:
     """input with the first elements of source, in order, written where mask is True."""
     line, mask = _broadcast("masked_scatter", input, _bool_mask("masked_scatter", mask))
     count = int(mask.sum())
-    if source._data.size < count:
+    if tensor_input("masked_scatter", source, "source")._data.size < count:
         raise RuntimeError(f"masked_scatter: Number of elements of source < number of ones in "
                            f"mask ({source._data.size} < {count})")
     if source._data.dtype != input._data.dtype:

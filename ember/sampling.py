@@ -111,7 +111,12 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         std_values = std._data if isinstance(std, Tensor) else std
         if isinstance(std, Tensor) and (std._data < 0).any():
             raise RuntimeError("normal expects all elements of std >= 0.0")
-        shape = np.broadcast_shapes(np.shape(mean_values), np.shape(std_values))
+        try:
+            shape = np.broadcast_shapes(np.shape(mean_values), np.shape(std_values))
+        except ValueError:
+            raise RuntimeError(f"normal(): mean of shape {list(np.shape(mean_values))} and std "
+                               f"of shape {list(np.shape(std_values))} cannot be broadcast "
+                               "together") from None
         np_dtype = _dt.promote_np(*[t._data.dtype for t in tensors]) if len(tensors) == 2 else (
             tensors[0]._data.dtype)
     else:

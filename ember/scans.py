@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops
-from ._args import _wrap_dim
+from ._args import _wrap_dim, tensor_input
 from ._out import write_out
 from .selection import _index_tensor, _values_indices
 from .shapes import cat, narrow
@@ -17,6 +17,7 @@ from .tensor import Tensor
 
 
 def _scan(op: type, name: str, input: Tensor, dim: int, dtype, out) -> Tensor:
+    tensor_input(name, input)
     axis = _wrap_dim(dim, input._data.ndim)
     if dtype is not None:
         input = input.to(dtype)
@@ -41,7 +42,7 @@ def cumprod(input, dim, *, dtype=None, out=None) -> Tensor:
 
 def logcumsumexp(input, dim, *, out=None) -> Tensor:
     """log(cumsum(exp(input))) along dim, computed without overflow. Floating point only."""
-    if not input.is_floating_point():
+    if not tensor_input("logcumsumexp", input).is_floating_point():
         raise NotImplementedError(f"logcumsumexp(): not implemented for {input.dtype} input "
                                   "(floating point only, as in PyTorch)")
     axis = _wrap_dim(dim, input._data.ndim)
@@ -51,6 +52,7 @@ def logcumsumexp(input, dim, *, out=None) -> Tensor:
 
 def _running_extremum(name: str, input, dim, out, largest: bool):
     """(values, indices) of the running max or min; a tie takes the later index, as PyTorch."""
+    tensor_input(name, input)
     axis = _wrap_dim(dim, input._data.ndim)
     line = input.reshape(1) if input._data.ndim == 0 else input
     a = line._data

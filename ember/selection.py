@@ -14,7 +14,7 @@ import collections
 import numpy as np
 
 from . import ops
-from ._args import _wrap_dim
+from ._args import _wrap_dim, tensor_input
 from ._out import write_out
 from .tensor import Tensor, _make
 
@@ -32,10 +32,16 @@ def _index_tensor(a: np.ndarray) -> Tensor:
     return _make(np.asarray(a, dtype=np.int64), None)
 
 
-def _line_dim(input: Tensor, dim: int) -> tuple:
+def _line_dim(op: str, input: Tensor, dim: int) -> tuple:
     """(input as lines along dim, dim): a 0-d tensor becomes one line of one element."""
+    tensor_input(op, input)
     axis = _wrap_dim(dim, input._data.ndim)
     return (input.reshape(1) if input._data.ndim == 0 else input), axis
+
+
+def _nonempty(op: str, line: Tensor, axis: int) -> None:
+    if line._data.shape[axis] == 0:
+        raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size.")
 
 
 def _picked(op: str, input: Tensor, line: Tensor, axis: int, index: np.ndarray, keepdim: bool):
@@ -64,7 +70,7 @@ def stable_order(a: np.ndarray, axis: int, descending: bool = False) -> np.ndarr
 def sort(input, dim=-1, descending=False, *, stable=False, out=None):
     """(values, indices) of input sorted along dim. Always stable in ember (PyTorch's default,
     stable=False, allows any order of equal elements). Shape: both like input."""
-    line, axis = _line_dim(input, dim)
+    line, axis = _line_dim("sort", input, dim)
     order = stable_order(line._data, axis, descending)
     result = _picked("sort", input, line, axis, order, keepdim=True)
     return write_out("sort", result, out)
@@ -73,7 +79,7 @@ def sort(input, dim=-1, descending=False, *, stable=False, out=None):
 def argsort(input, dim=-1, descending=False, *, stable=False, out=None) -> Tensor:
     """The int64 indices that sort input along dim (always stably: equal elements keep their
     order). Shape: input's."""
-    line, axis = _line_dim(input, dim)
+    line, axis = _line_dim("argsort", input, dim)
     order = stable_order(line._data, axis, descending)
     return write_out("argsort", _index_tensor(order.reshape(input._data.shape)), out,
                      inputs=(input,))
@@ -88,7 +94,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
     """(values, indices) of the k largest (or smallest) elements along dim, largest first (or
     smallest first). Shape: input's, with k along dim. Errors: RuntimeError when k exceeds the
     dim's size; bool input, as PyTorch on the CPU."""
-    line, axis = _line_dim(input, dim)
+    line, axis = _line_dim("topk", input, dim)
     n = line._data.shape[axis]
     if not 0 <= k <= n:
         raise RuntimeError(f"topk(): selected index k out of range (k={k}, size {n} of dim "
@@ -102,7 +108,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """(values, indices) of the k-th smallest element (k from 1) along dim."""
-    line, axis = _line_dim(input, dim)
+    line, axis = _line_dim("kthvalue", input, dim)
+    _nonempty("kthvalue", line, axis)
     n = line._data.shape[axis]
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis} "
@@ -135,7 +142,7 @@ def _median(op: str, input, dim, keepdim, out, ignore_nan: bool):
             order = stable_order(flat, 0)
             value = flat[order[_median_positions(flat, order, 0, ignore_nan)[0]]]
         return ops.TiedPick.apply(input, value=value)
-    line, axis = _line_dim(input, dim)
+    line, axis = _line_dim(op, input, dim)
     if line._data.shape[axis] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size.")
     order = stable_order(line._data, axis)
@@ -159,7 +166,8 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """(values, indices): the most frequent value along dim (the smallest of equally frequent
     ones) and the index of its last occurrence, as PyTorch's."""
-    line, axis = _line_dim(input, dim)
+    line, axis = _line_dim("mode", input, dim)
+    _nonempty("mode", line, axis)
     a = np.moveaxis(line._data, axis, -1)
     rows = a.reshape(-1, a.shape[-1])
     order = stable_order(rows, 1)
@@ -264,6 +272,21 @@ def histc(input, bins=100, min=0, max=0, *, out=None) -> Tensor:  # noqa: A002
     return write_out("histc", _make(counts.astype(a.dtype), None), out)
 
 
+def _sorter(sorter, seq: np.ndarray) -> np.ndarray:
+    """searchsorted's sorter: int64 indices into each sequence, of its shape."""
+    order = tensor_input("searchsorted", sorter, "sorter")._data
+    if order.dtype != np.int64:
+        raise RuntimeError(f"torch.searchsorted(): sorter must be a tensor of long dtype but got "
+                           f"dtype {sorter.dtype}")
+    if order.shape != seq.shape:
+        raise RuntimeError(f"torch.searchsorted(): boundary and sorter must have the same size, "
+                           f"but got boundary tensor {list(seq.shape)} and got sorter tensor "
+                           f"{list(order.shape)}")
+    if order.size and (order.min() < 0 or order.max() >= seq.shape[-1]):
+        raise RuntimeError("torch.searchsorted(): sorter index out of range")
+    return order
+
+
 def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, out=None,
                  sorter=None) -> Tensor:
     """For each value, the index where it would be inserted into sorted_sequence to keep it
@@ -281,7 +304,7 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
     scalar = not isinstance(values, Tensor)
     v = np.asarray(values) if scalar else values._data
     if sorter is not None:
-        seq = np.take_along_axis(seq, sorter._data, axis=-1)
+        seq = np.take_along_axis(seq, _sorter(sorter, seq), axis=-1)
     how = "right" if right else "left"
     if seq.ndim <= 1:
         found = np.searchsorted(seq, v, side=how)

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import ops
-from ._args import _wrap_dim
+from ._args import _wrap_dim, tensor_input
 from ._out import write_out
 from .devices import check_available
 from .inplace import inplace
@@ -18,7 +18,7 @@ from .tensor import Tensor, _make
 
 
 def _triangle(name: str, input, diagonal: int, lower: bool, out) -> Tensor:
-    a = input._data
+    a = tensor_input(name, input)._data
     if a.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions (got shape "
                            f"{list(a.shape)})")
@@ -41,21 +41,30 @@ def triu(input, diagonal=0, *, out=None) -> Tensor:
     return _triangle("triu", input, diagonal, False, out)
 
 
-def _indices(rows, cols, found, dtype, device) -> Tensor:
+def _indices(op: str, row: int, col: int, offset: int, dtype, device) -> Tensor:
     check_available(device)
+    for name, size in (("row", row), ("col", col)):
+        if size < 0:
+            raise RuntimeError(f"{op}: {name} must be non-negative, got {size}")
     np_dtype = _dt.to_np(dtype) if dtype is not None else np.dtype(np.int64)
+    if np_dtype not in (np.int32, np.int64):
+        raise NotImplementedError(f"\"{op}\" not implemented for {_dt.to_dtype(dtype)} (int32 "
+                                  "and int64 only)")
+    found = (np.tril_indices if op == "tril_indices" else np.triu_indices)(row, offset, col)
     return _make(np.stack(found).astype(np_dtype).reshape(2, -1), None)
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) -> Tensor:
     """The (2, N) row and column indices of the lower triangle of a row x col matrix, row by
-    row. Dtype: int64 unless given."""
-    return _indices(row, col, np.tril_indices(row, offset, col), dtype, device)
+    row. Dtype: int64 unless given (int32 or int64). Errors: RuntimeError for a negative size,
+    NotImplementedError for another dtype."""
+    return _indices("tril_indices", row, col, offset, dtype, device)
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) -> Tensor:
-    """The (2, N) row and column indices of the upper triangle of a row x col matrix."""
-    return _indices(row, col, np.triu_indices(row, offset, col), dtype, device)
+    """The (2, N) row and column indices of the upper triangle of a row x col matrix, as
+    tril_indices."""
+    return _indices("triu_indices", row, col, offset, dtype, device)
 
 
 def diag(input, diagonal=0, *, out=None) -> Tensor:

@@ -167,6 +167,7 @@ def test_inplace_samplers_keep_the_graph_rules():
 
 
 ERRORS = [
+    ("normal_shapes", lambda m: m.normal(m.ones(4), m.ones(2, 2))),
     ("multinomial_int", lambda m: m.multinomial(m.tensor([1, 2]), 1)),
     ("multinomial_3d", lambda m: m.multinomial(m.ones(1, 1, 2), 1)),
     ("multinomial_0d", lambda m: m.multinomial(m.tensor(1.0), 1)),

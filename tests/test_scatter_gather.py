@@ -241,6 +241,15 @@ def test_inplace_forms_write_into_the_tensor():
 
 
 ERRORS = [
+    ("gather_list", lambda m: m.gather([1.0, 2.0], 0, m.tensor([0]))),
+    ("index_select_list", lambda m: m.index_select([1.0, 2.0], 0, m.tensor([0]))),
+    ("index_copy_ndim", lambda m: m.zeros(2, 3).index_copy(0, m.tensor([1]), m.ones(3))),
+    ("index_copy_count", lambda m: m.zeros(2, 3).index_copy(0, m.tensor([1]), m.ones(2, 3))),
+    ("index_copy_slice_shape", lambda m: m.zeros(2, 3).index_copy(0, m.tensor([1]),
+                                                                  m.ones(1, 2))),
+    ("masked_scatter_list_source", lambda m: m.zeros(2).masked_scatter(m.tensor([True, True]),
+                                                                       [1.0, 2.0])),
+    ("masked_select_list", lambda m: m.masked_select([1.0, 2.0], m.tensor([True, False]))),
     ("gather_index_float", lambda m: m.gather(m.zeros(2, 3), 1, m.tensor([[1.0]]))),
     ("gather_out_of_range", lambda m: m.gather(m.zeros(2, 3), 1, m.tensor([[3]]))),
     ("gather_negative", lambda m: m.gather(m.zeros(2, 3), 1, m.tensor([[-1]]))),

@@ -135,6 +135,16 @@ def test_sort_writes_out(torch):
 
 
 ERRORS = [
+    ("kthvalue_empty", lambda m: m.kthvalue(m.zeros(0), 1)),
+    ("mode_empty_dim", lambda m: m.mode(m.zeros(2, 0), 1)),
+    ("sort_list", lambda m: m.sort([3, 1])),
+    ("topk_list", lambda m: m.topk([3, 1], 1)),
+    ("searchsorted_sorter_size", lambda m: m.searchsorted(m.tensor([1, 2]), m.tensor([1]),
+                                                          sorter=m.tensor([0]))),
+    ("searchsorted_sorter_int32", lambda m: m.searchsorted(
+        m.tensor([1, 2]), m.tensor([1]), sorter=m.tensor([0, 1], dtype=m.int32))),
+    ("searchsorted_sorter_range", lambda m: m.searchsorted(m.tensor([1, 2]), m.tensor([1]),
+                                                           sorter=m.tensor([0, 5]))),
     ("topk_k_too_big", lambda m: m.topk(m.tensor([1.0, 2.0]), 3)),
     ("topk_bool", lambda m: m.topk(m.tensor([True, False]), 1)),
     ("kthvalue_k0", lambda m: m.kthvalue(m.tensor([1.0, 2.0]), 0)),

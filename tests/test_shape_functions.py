@@ -80,6 +80,11 @@ GRADCHECK_CASES = smooth(CASES)  # see tests/test_op_coverage.py
 
 INF = float("inf")
 NONDIFF = [
+    ("roll_empty_dims", lambda m: m.roll(m.tensor([[1, 2], [3, 4]]), 1, [])),
+    ("repeat_interleave_output_size", lambda m: m.repeat_interleave(m.tensor([1, 2]),
+                                                                    output_size=3)),
+    ("repeat_interleave_int32_counts", lambda m: m.repeat_interleave(
+        m.tensor([5, 6]), m.tensor([2, 1], dtype=m.int32), dim=0, output_size=3)),
     ("tril_inf", lambda m: m.tril(m.full((2, 2), INF))),
     ("triu_int", lambda m: m.triu(m.arange(9).reshape(3, 3), -1)),
     ("tril_bool", lambda m: m.tril(m.ones(2, 3, dtype=m.bool))),
@@ -141,6 +146,21 @@ def test_meshgrid_without_indexing_warns_as_pytorch():
 
 
 ERRORS = [
+    ("tril_list", lambda m: m.tril([[1, 2], [3, 4]])),
+    ("tril_indices_negative", lambda m: m.tril_indices(-1, 3)),
+    ("triu_indices_negative_col", lambda m: m.triu_indices(3, -1)),
+    ("tril_indices_float", lambda m: m.tril_indices(3, 3, dtype=m.float32)),
+    ("triu_indices_int8", lambda m: m.triu_indices(3, 3, dtype=m.int8)),
+    ("roll_no_shifts", lambda m: m.roll(m.ones(2), [])),
+    ("repeat_interleave_float_counts", lambda m: m.repeat_interleave(m.ones(2),
+                                                                     m.tensor([1.0, 2.0]), dim=0)),
+    ("repeat_interleave_counts_2d", lambda m: m.repeat_interleave(m.tensor([[1, 2]]))),
+    ("repeat_interleave_counts_0d", lambda m: m.repeat_interleave(m.tensor(3))),
+    ("repeat_interleave_counts_negative", lambda m: m.repeat_interleave(m.tensor([-1]))),
+    ("repeat_interleave_output_size", lambda m: m.repeat_interleave(m.ones(2), 2, dim=0,
+                                                                    output_size=3)),
+    ("repeat_interleave_counts_output_size", lambda m: m.repeat_interleave(
+        m.tensor([1, 2]), output_size=2)),
     ("tril_1d", lambda m: m.tril(m.ones(3))),
     ("triu_out_dtype", lambda m: m.triu(m.ones(2, 2), out=m.empty(0, dtype=m.float64))),
     ("diag_3d", lambda m: m.diag(m.ones(2, 2, 2))),
