@@ -87,6 +87,7 @@ from .sampling import *  # noqa: F403
 from .scans import *  # noqa: F403
 from .selection import *  # noqa: F403
 from .shapes import *  # noqa: F403
+from .splits import *  # noqa: F403
 from .tensor import Size, Tensor
 from .triangular import *  # noqa: F403
 from .type_info import finfo, iinfo, is_floating_point, numel

@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     scans,
     selection,
     shapes,
+    splits,
     triangular,
     unsupported,
 )
@@ -29,7 +30,7 @@ from .tensor import Tensor, _make
 
 F = SimpleNamespace(**{name: getattr(module, name) for module in (
     functions, reductions, shapes, selection, gather_scatter, masked, scans, triangular,
-    arrange, sampling) for name in module.__all__}, repeat=arrange.repeat)
+    arrange, sampling, splits) for name in module.__all__}, repeat=arrange.repeat)
 
 _METHODS = (
     "add sub mul div true_divide divide multiply subtract pow neg abs exp log sqrt sin cos tanh "
@@ -44,7 +45,8 @@ _METHODS = (
     "gather scatter scatter_add scatter_reduce index_select index_add index_copy index_fill "
     "index_put masked_select masked_scatter take take_along_dim nonzero argwhere put "
     "cumsum cumprod cummax cummin logcumsumexp diff tril triu diag diag_embed trace "
-    "roll fliplr flipud rot90 repeat repeat_interleave tile multinomial bernoulli"
+    "roll fliplr flipud rot90 repeat repeat_interleave tile multinomial bernoulli "
+    "tensor_split hsplit vsplit dsplit ravel diagflat"
 ).split()
 
 for _name in _METHODS:

@@ -10,6 +10,7 @@ tensor is sorted, and so on, along its dim 0 or -1, as a line of one element.
 from __future__ import annotations
 
 import collections
+import numbers
 
 import numpy as np
 
@@ -227,6 +228,28 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     counts = np.diff(np.append(starts, n))
     return _unique_result(values, inverse.reshape(a.shape) if dim is None else inverse, counts,
                           return_inverse, return_counts)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False, out=None) -> Tensor:
+    """Whether each element of `elements` equals one of `test_elements` (either may be a
+    number, not both); with invert, whether it equals none. NaN equals nothing.
+    Shape: elements'; dtype bool. Errors: TypeError for two numbers or a list, RuntimeError for
+    bool tensors (as PyTorch)."""
+    values = []
+    for name, value in (("elements", elements), ("test_elements", test_elements)):
+        if isinstance(value, Tensor):
+            if value._data.dtype == np.bool_:
+                raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+            values.append(value._data)
+        elif isinstance(value, numbers.Number):
+            values.append(np.asarray(value))
+        else:
+            raise TypeError(f"isin(): argument '{name}' must be Tensor or a number, not "
+                            f"{type(value).__name__}")
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin(): elements and test_elements can't both be numbers")
+    found = np.isin(values[0], values[1], assume_unique=assume_unique, invert=invert)
+    return write_out("isin", _make(np.asarray(found), None), out)
 
 
 def bincount(input, weights=None, minlength=0) -> Tensor:

@@ -84,6 +84,11 @@ def _view_as_dtype(input, dtype) -> Tensor:
     return view_of(input, out, lambda base: _view_as_dtype(base, dtype))
 
 
+def ravel(input) -> Tensor:
+    """input flattened to 1-D (a view where its memory allows). Shape: (input.numel(),)."""
+    return reshape(input, -1)
+
+
 def flatten(input, start_dim=0, end_dim=-1) -> Tensor:
     shape = input._data.shape
     if not shape:

@@ -13,7 +13,7 @@ from .devices import check_available
 from .inplace import inplace
 from .masked import masked_fill
 from .reductions import sum as _sum
-from .shapes import diagonal
+from .shapes import diagonal, reshape
 from .tensor import Tensor, _make
 
 
@@ -84,6 +84,13 @@ def diag(input, diagonal=0, *, out=None) -> Tensor:
 def diagonal_copy(input, offset=0, dim1=0, dim2=1) -> Tensor:
     """diagonal(input, offset, dim1, dim2) as a new tensor rather than a view."""
     return diagonal(input, offset, dim1, dim2).clone()
+
+
+def diagflat(input, offset=0) -> Tensor:
+    """A square matrix with input's elements (flattened) on its diagonal number `offset` (above
+    the main one for offset > 0), zeros elsewhere. Shape: (n + |offset|, n + |offset|) for n
+    elements."""
+    return diag(reshape(tensor_input("diagflat", input), -1), offset)
 
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1) -> Tensor:

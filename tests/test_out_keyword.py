@@ -40,6 +40,8 @@ CASES = [
     ("nanmedian", lambda m, o: m.nanmedian(x(m), 0, keepdim=True, out=o), pair),
     ("mode", lambda m, o: m.mode(x(m), 1, out=o), pair),
     ("histc", lambda m, o: m.histc(x(m), bins=4, out=o), floats),
+    ("isin", lambda m, o: m.isin(x(m), m.tensor([1.0, 4.0]), out=o), lambda m: m.empty(
+        0, dtype=m.bool)),
     ("searchsorted", lambda m, o: m.searchsorted(m.tensor([1.0, 3.0]), x(m), out=o), longs),
     ("bucketize", lambda m, o: m.bucketize(x(m), m.tensor([1.0, 3.0]), right=True, out=o),
      longs),

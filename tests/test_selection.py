@@ -1,6 +1,6 @@
 """sort, argsort, msort, topk, kthvalue, median, nanmedian, mode (differentiable: the values picked
-get the gradient), and unique, unique_consecutive, bincount, histc, searchsorted, bucketize,
-against PyTorch: values, dtypes, gradients and errors."""
+get the gradient), and unique, unique_consecutive, isin, bincount, histc, searchsorted,
+bucketize, against PyTorch: values, dtypes, gradients and errors."""
 
 from __future__ import annotations
 
@@ -49,6 +49,11 @@ NAN = float("nan")
 TIES = [[3, 1, 2, 1, 3, 2, 2], [0, 5, 5, 0, 1, 1, 7]]
 SEQ = [[1, 3, 5, 7], [2, 4, 6, 8]]
 NONDIFF = [
+    ("isin", lambda m: m.isin(m.tensor([[1, 2], [3, 2]]), m.tensor([2.0, 5.0]))),
+    ("isin_invert", lambda m: m.isin(m.tensor([1.5, float("nan")]), m.tensor([[1.5], [2.0]]),
+                                     invert=True)),
+    ("isin_number_elements", lambda m: m.isin(2, m.tensor([1, 2]))),
+    ("isin_number_test", lambda m: m.isin(m.tensor([1, 2]), 2, assume_unique=True)),
     ("argsort_stable", lambda m: m.argsort(m.tensor(TIES), dim=1, stable=True)),
     ("argsort_stable_desc", lambda m: m.tensor(TIES).argsort(dim=0, descending=True, stable=True)),
     ("argsort_0d", lambda m: m.argsort(m.tensor(2.0))),
@@ -135,6 +140,9 @@ def test_sort_writes_out(torch):
 
 
 ERRORS = [
+    ("isin_numbers", lambda m: m.isin(1, 2)),
+    ("isin_list", lambda m: m.isin(m.tensor([1]), [1])),
+    ("isin_bool", lambda m: m.isin(m.tensor([True]), m.tensor([1]))),
     ("kthvalue_empty", lambda m: m.kthvalue(m.zeros(0), 1)),
     ("mode_empty_dim", lambda m: m.mode(m.zeros(2, 0), 1)),
     ("sort_list", lambda m: m.sort([3, 1])),

@@ -1,8 +1,8 @@
-"""Triangles and diagonals (tril, triu, diag, diag_embed, trace, the triangle indices,
-fill_diagonal_) and rearranging and joining (roll, fliplr, flipud, rot90, repeat, tile,
-repeat_interleave, meshgrid, atleast_*d, the stacks, block_diag, cartesian_prod), with the view
-functions that existed before (movedim, swapaxes, narrow, unbind, unflatten, diagonal), against
-PyTorch."""
+"""Triangles and diagonals (tril, triu, diag, diagflat, diag_embed, trace, the triangle
+indices, fill_diagonal_), rearranging and joining (roll, fliplr, flipud, rot90, repeat, tile,
+repeat_interleave, meshgrid, atleast_*d, the stacks, block_diag, cartesian_prod), splitting
+(tensor_split, hsplit, vsplit, dsplit) and ravel, with the view functions that existed before
+(movedim, swapaxes, narrow, unbind, unflatten, diagonal), against PyTorch."""
 
 from __future__ import annotations
 
@@ -22,6 +22,14 @@ def meshgrid_ij(m, *xs):
 
 
 CASES = [
+    ("tensor_split_sections", lambda m, a: m.tensor_split(a, 3, dim=1), [(2, 7)], "real"),
+    ("tensor_split_indices", lambda m, a: a.tensor_split([1, -1, 9], 0), [(4, 2)], "real"),
+    ("hsplit", lambda m, a: m.hsplit(a, 2), [(2, 4)], "real"),
+    ("hsplit_1d_indices", lambda m, a: a.hsplit([2]), [(5,)], "real"),
+    ("vsplit", lambda m, a: m.vsplit(a, [1, 2]), [(3, 2)], "real"),
+    ("dsplit", lambda m, a: a.dsplit(2), [(1, 2, 4)], "real"),
+    ("diagflat", lambda m, a: m.diagflat(a, 1), [(2, 2)], "real"),
+    ("ravel", lambda m, a: a.t().ravel(), [(2, 3)], "real"),
     ("tril", lambda m, a: m.tril(a), [(3, 4)], "real"),
     ("tril_offset_batch", lambda m, a: a.tril(-1), [(2, 3, 4)], "real"),
     ("triu", lambda m, a: m.triu(a, 1), [(4, 3)], "real"),
@@ -80,6 +88,11 @@ GRADCHECK_CASES = smooth(CASES)  # see tests/test_op_coverage.py
 
 INF = float("inf")
 NONDIFF = [
+    ("tensor_split_tensor_sections", lambda m: m.tensor_split(m.arange(10), m.tensor(4))),
+    ("tensor_split_tensor_indices", lambda m: m.arange(10).tensor_split(m.tensor([3, 3, 20]))),
+    ("tensor_split_more_sections", lambda m: m.tensor_split(m.arange(2), 4)),
+    ("diagflat_int_negative", lambda m: m.diagflat(m.tensor([[1, 2], [3, 4]]), -1)),
+    ("ravel_0d", lambda m: m.ravel(m.tensor(3))),
     ("roll_empty_dims", lambda m: m.roll(m.tensor([[1, 2], [3, 4]]), 1, [])),
     ("repeat_interleave_output_size", lambda m: m.repeat_interleave(m.tensor([1, 2]),
                                                                     output_size=3)),
@@ -146,6 +159,14 @@ def test_meshgrid_without_indexing_warns_as_pytorch():
 
 
 ERRORS = [
+    ("tensor_split_0d", lambda m: m.tensor_split(m.tensor(1.0), 1)),
+    ("tensor_split_zero_sections", lambda m: m.tensor_split(m.ones(3), 0)),
+    ("tensor_split_float_tensor", lambda m: m.tensor_split(m.ones(3), m.tensor([1.0]))),
+    ("tensor_split_2d_tensor", lambda m: m.tensor_split(m.ones(3), m.tensor([[1]]))),
+    ("hsplit_indivisible", lambda m: m.hsplit(m.ones(2, 5), 2)),
+    ("hsplit_0d", lambda m: m.hsplit(m.tensor(1.0), 1)),
+    ("vsplit_1d", lambda m: m.vsplit(m.ones(4), 2)),
+    ("dsplit_2d", lambda m: m.dsplit(m.ones(2, 2), 1)),
     ("tril_list", lambda m: m.tril([[1, 2], [3, 4]])),
     ("tril_indices_negative", lambda m: m.tril_indices(-1, 3)),
     ("triu_indices_negative_col", lambda m: m.triu_indices(3, -1)),
