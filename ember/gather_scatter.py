@@ -257,10 +257,7 @@ def index_put(input, indices, values, accumulate=False) -> Tensor:
         if not isinstance(index, Tensor):
             raise TypeError(f"index_put(): expected Tensor as element {k} in argument 'indices', "
                             f"but got {type(index).__name__}")
-    if not isinstance(values, Tensor):
-        raise TypeError(f"index_put(): argument 'values' must be Tensor, not "
-                        f"{type(values).__name__}")
-    if values._data.dtype != input._data.dtype:
+    if tensor_input("index_put", values, "values")._data.dtype != input._data.dtype:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                            f"{input.dtype} for the destination and {values.dtype} for the "
                            f"source.")
