@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import ops
-from ._args import _axes, _wrap_dim
+from ._args import _wrap_dim
 from .promotion import cast_all
 from .tensor import Tensor, _make
 from .views import is_view_result, view_of
@@ -150,6 +150,8 @@ moveaxis = movedim
 def transpose(input, dim0, dim1) -> Tensor:
     ndim = input._data.ndim
     dim0, dim1 = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
+    if ndim == 0:  # dims 0 and -1 of a 0-d tensor: a view of it as it is
+        return permute(input)
     dims = list(range(ndim))
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return permute(input, dims)
@@ -191,7 +193,15 @@ def expand_as(input, other) -> Tensor:
 
 
 def flip(input, dims) -> Tensor:
-    return ops.Flip.apply(input, dims=_axes(dims))
+    """input with its elements in reverse order along each of dims (a copy; dims 0 and -1 of a
+    0-d tensor leave it as it is). Errors: IndexError for a dim out of range, RuntimeError for
+    a dim given twice."""
+    ndim = input._data.ndim
+    axes = [_wrap_dim(d, ndim) for d in ((dims,) if isinstance(dims, int) else dims)]
+    for d in axes:
+        if axes.count(d) > 1:
+            raise RuntimeError(f"flip: dim {d} appears multiple times in the list of dims")
+    return ops.Flip.apply(input, dims=tuple(axes) if ndim else ())
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:

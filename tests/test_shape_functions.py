@@ -159,6 +159,8 @@ def test_meshgrid_without_indexing_warns_as_pytorch():
 
 
 ERRORS = [
+    ("flip_repeated_dim", lambda m: m.flip(m.ones(2, 2), (0, -2))),
+    ("flip_dim_out_of_range", lambda m: m.flip(m.ones(2), (1,))),
     ("tensor_split_0d", lambda m: m.tensor_split(m.tensor(1.0), 1)),
     ("tensor_split_zero_sections", lambda m: m.tensor_split(m.ones(3), 0)),
     ("tensor_split_float_tensor", lambda m: m.tensor_split(m.ones(3), m.tensor([1.0]))),
