@@ -38,7 +38,6 @@ SCALAR_CASES = [  # (id, fn of a 0-d float tensor): all differentiable
     ("gather_dim0", lambda m, s: m.gather(s, 0, m.tensor(0))),
     ("flip_dim0", lambda m, s: m.flip(s, (0,))),
     ("transpose_0_-1", lambda m, s: s.transpose(0, -1)),
-    ("roll_dim0", lambda m, s: m.roll(s, 1, 0)),
     ("index_select_dim0", lambda m, s: m.index_select(s, 0, m.tensor([0]))),
 ]
 
