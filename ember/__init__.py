@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from . import _allocator, autograd, dtypes, methods  # noqa: F401 - methods binds Tensor's methods
+from . import _allocator, autograd, dtypes, linalg, methods  # noqa: F401 - methods binds methods
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -59,7 +59,7 @@ from .dtypes import (
     uint8,
 )
 from .functions import *  # noqa: F403
-from .functions import abs, pow, round  # noqa: F401 - shadowed builtins
+from .functions import abs, pow  # noqa: F401 - shadowed builtins
 from .legacy import (
     BFloat16Tensor,
     BoolTensor,
@@ -72,6 +72,10 @@ from .legacy import (
     LongTensor,
     ShortTensor,
 )
+from .linalg._legacy import *  # noqa: F403
+from .pointwise import *  # noqa: F403
+from .pointwise import round  # noqa: F401 - a shadowed builtin
+from .products import *  # noqa: F403
 from .random import (
     Generator,
     default_generator,
@@ -84,6 +88,7 @@ from .random import (
 from .reductions import *  # noqa: F403
 from .reductions import all, any, max, min, sum  # noqa: F401
 from .shapes import *  # noqa: F403
+from .statistics import *  # noqa: F403
 from .tensor import Size, Tensor
 from .type_info import finfo, iinfo, is_floating_point, numel
 

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import numpy as np
-
-from . import functions, indexing, numpy_dispatch, ops, reductions, shapes  # noqa: F401
+from . import (  # noqa: F401
+    functions,
+    indexing,
+    numpy_dispatch,
+    ops,
+    pointwise,
+    products,
+    reductions,
+    shapes,
+    statistics,
+)
 from .autograd.function import binary_operator
 from .inplace import inplace
-from .promotion import binary_operands
-from .tensor import Tensor, _make
+from .linalg import _legacy as linalg_legacy
+from .tensor import Tensor
 
-F = SimpleNamespace(**{name: getattr(module, name) for module in (functions, reductions, shapes)
-                       for name in module.__all__})
+F = SimpleNamespace(**{name: getattr(module, name) for module in (
+    functions, reductions, shapes, pointwise, statistics, products, linalg_legacy)
+    for name in module.__all__})
 
 _METHODS = (
     "add sub mul div true_divide divide multiply subtract pow neg abs exp log sqrt sin cos tanh "
@@ -22,7 +31,17 @@ _METHODS = (
     "log_softmax norm argsort log1p rsqrt masked_fill sign round floor ceil "
     "floor_divide remainder fmod matmul mm bmm dot reshape flatten squeeze unsqueeze permute "
     "transpose swapaxes swapdims t expand expand_as broadcast_to flip split chunk unbind narrow "
-    "select movedim moveaxis unflatten diagonal"
+    "select movedim moveaxis unflatten diagonal "
+    # ember.pointwise
+    "tan asin acos atan arcsin arccos arctan sinh cosh asinh acosh atanh arcsinh arccosh "
+    "arctanh expm1 exp2 log2 log10 reciprocal sinc logit erf erfc erfinv lgamma digamma "
+    "deg2rad rad2deg nan_to_num sgn trunc fix frac hypot atan2 arctan2 logaddexp logaddexp2 "
+    "xlogy lerp addcmul addcdiv isclose isposinf isneginf logical_and logical_or logical_xor "
+    "logical_not bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift "
+    "bitwise_right_shift "
+    # ember.statistics, ember.products and the matrix functions
+    "prod aminmax nansum nanmean count_nonzero mv vdot outer ger inner kron addmm addmv "
+    "addbmm baddbmm cross det logdet slogdet inverse pinverse matrix_power cholesky svd qr"
 ).split()
 
 for _name in _METHODS:
@@ -77,21 +96,15 @@ Tensor.__gt__ = _comparison(F.gt)
 Tensor.__ge__ = _comparison(F.ge)
 
 
-def _logical(ufunc):
-    def op(self, other):
-        a, b = binary_operands(self, other)
-        if a._data.dtype.kind not in "biu":
-            raise TypeError(f"{ufunc.__name__}: only integer and bool tensors, got {a.dtype}")
-        return _make(ufunc(a._data, b._data), None)
-
-    return op
-
-
-Tensor.__and__ = Tensor.__rand__ = _logical(np.bitwise_and)
-Tensor.__or__ = Tensor.__ror__ = _logical(np.bitwise_or)
-Tensor.__xor__ = Tensor.__rxor__ = _logical(np.bitwise_xor)
-Tensor.__invert__ = lambda self: _make(np.invert(self._data), None)
-Tensor.logical_not = lambda self: _make(np.logical_not(self._data), None)
+Tensor.__and__ = Tensor.__rand__ = F.bitwise_and
+Tensor.__or__ = Tensor.__ror__ = F.bitwise_or
+Tensor.__xor__ = Tensor.__rxor__ = F.bitwise_xor
+Tensor.__lshift__ = F.bitwise_left_shift
+Tensor.__rlshift__ = _reflected(F.bitwise_left_shift)
+Tensor.__rshift__ = F.bitwise_right_shift
+Tensor.__rrshift__ = _reflected(F.bitwise_right_shift)
+Tensor.__invert__ = F.bitwise_not
+Tensor.polygamma = lambda self, n: F.polygamma(n, self)
 
 
 Tensor.type_as = lambda self, other: self.type(other._data.dtype)
@@ -112,9 +125,20 @@ def inplace_of(fn, name: str):
 
 for _name in ("add sub mul div pow neg abs exp log log1p sqrt sin cos tanh sigmoid relu "
               "clamp clip masked_fill sign round floor ceil rsqrt square true_divide "
-              "multiply subtract divide").split():
+              "multiply subtract divide tan asin acos atan arcsin arccos arctan sinh cosh asinh "
+              "acosh atanh arcsinh arccosh arctanh expm1 exp2 log2 log10 reciprocal sinc logit "
+              "erf erfc erfinv lgamma digamma deg2rad rad2deg nan_to_num sgn trunc fix frac "
+              "hypot atan2 arctan2 xlogy lerp addcmul addcdiv logical_and logical_or "
+              "logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not "
+              "bitwise_left_shift bitwise_right_shift addmm addmv addbmm baddbmm").split():
     setattr(Tensor, _name + "_", inplace_of(getattr(F, _name), _name + "_"))
 Tensor.negative_ = Tensor.neg_
+Tensor.polygamma_ = inplace_of(lambda self, n: F.polygamma(n, self), "polygamma_")
+Tensor.__iand__ = Tensor.bitwise_and_
+Tensor.__ior__ = Tensor.bitwise_or_
+Tensor.__ixor__ = Tensor.bitwise_xor_
+Tensor.__ilshift__ = Tensor.bitwise_left_shift_
+Tensor.__irshift__ = Tensor.bitwise_right_shift_
 Tensor.__iadd__ = Tensor.add_
 Tensor.__isub__ = Tensor.sub_
 Tensor.__imul__ = Tensor.mul_
