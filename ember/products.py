@@ -360,21 +360,19 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary") -> 
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8) -> Tensor:
-    """sum over dim of (x1 / max(|x1|, eps)) * (x2 / max(|x2|, eps)), shapes broadcast, as
-    PyTorch computes it."""
-    a, b = binary_operands(x1, x2)
-    shape = np.broadcast_shapes(a._data.shape, b._data.shape)
-    a, b = expand(a, shape), expand(b, shape)
-    unit_a = a / norm(a, 2, dim=dim, keepdim=True).clamp(min=eps)
-    unit_b = b / norm(b, 2, dim=dim, keepdim=True).clamp(min=eps)
-    return sum(unit_a * unit_b, dim)
+    """ember.nn.functional.cosine_similarity, as torch.cosine_similarity is. Shape: x1 and x2
+    broadcast together; dim is removed."""
+    from .nn.functional import distance  # ember.nn imports ember: not at import time
+
+    return distance.cosine_similarity(x1, x2, dim, eps)
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False) -> Tensor:
-    """The p-norm of x1 - x2 + eps over the last dim of the broadcast shape."""
-    difference = x1 - x2 + eps
-    dim = -1 if difference._data.ndim else None
-    return norm(difference, p, dim=dim, keepdim=keepdim)
+    """ember.nn.functional.pairwise_distance, as torch.pairwise_distance is. Shape: x1 and x2
+    broadcast to (*, D); the output is (*), or (*, 1) with keepdim."""
+    from .nn.functional import distance
+
+    return distance.pairwise_distance(x1, x2, p, eps, keepdim)
 
 
 __all__ = ["einsum", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "inner", "kron",

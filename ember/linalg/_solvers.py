@@ -142,8 +142,11 @@ def det(A) -> Tensor:
 def slogdet(A):
     """(sign, logabsdet) of det(A): sign -1, 0 or 1 (no gradient), log|det| differentiable."""
     check_matrix("linalg.slogdet", A)
-    sign = np.asarray(np.linalg.slogdet(A._data)[0])
-    return slogdet_result(_make(sign, None), ops.decompositions.LogAbsDet.apply(A))
+    sign = _make(np.asarray(np.linalg.slogdet(A._data)[0]), None)
+    logabsdet = ops.decompositions.LogAbsDet.apply(A)
+    # sign is in the graph, with a zero gradient, as PyTorch's: where() picks it everywhere
+    everywhere = _make(np.ones(sign._data.shape, bool), None)
+    return slogdet_result(where(everywhere, sign, logabsdet), logabsdet)
 
 
 def logdet(input) -> Tensor:
@@ -216,8 +219,8 @@ def qr(A, mode="reduced"):
     packed = ops.decompositions.Qr.apply(A, mode=mode)
     q, r = unpack(packed, [(m, q_cols), (q_cols if mode != "complete" else m, n)],
                   A._data.shape[:-2])
-    if mode == "r":
-        q = _make(np.zeros((0,), A._data.dtype), None)
+    if mode == "r":  # Q is not computed: empty (in the graph, as PyTorch's)
+        q = packed.reshape(-1)[:0]
     return qr_result(q, r)
 
 

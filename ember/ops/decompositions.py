@@ -40,11 +40,12 @@ def _pack(arrays: list, batch: tuple) -> np.ndarray:
 
 
 def unpack(packed, shapes: list, batch: tuple) -> list:
-    """The outputs (of the given trailing shapes) from a packed array or Tensor."""
+    """The outputs (of the given trailing shapes) from a packed array or Tensor (with .reshape,
+    which both have: np.reshape would see a Tensor outside a backward pass as an array)."""
     out, start = [], 0
     for shape in shapes:
         size = int(np.prod(shape))
-        out.append(np.reshape(packed[..., start:start + size], batch + tuple(shape)))
+        out.append(packed[..., start:start + size].reshape(batch + tuple(shape)))
         start += size
     return out
 
@@ -180,8 +181,8 @@ class Qr(Function):
         skew = (minus - _t(minus)) * np.tril(np.ones((m, m))).astype(
             getattr(minus, "_data", minus).dtype)
         left = _t(Solve.call(r[..., :, :m], _t(q @ skew)))
-        zeros = np.zeros(ctx.batch + (m, n - m), getattr(left, "_data", left).dtype)
-        return np.concatenate([left, zeros], axis=-1) + q @ gr
+        widen = np.eye(m, n, dtype=getattr(left, "_data", left).dtype)  # [I, 0]: pads zeros
+        return left @ widen + q @ gr
 
 
 def _svd_gradient(u, s, vh, gu, gs, gvh, m: int, n: int):
