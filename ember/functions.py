@@ -272,6 +272,13 @@ def isinf(input) -> Tensor:
 # ---- matrix products -------------------------------------------------------------------
 @takes_out
 def matmul(input, other) -> Tensor:
+    """The matrix product of two tensors, as `input @ other`: dot product (1-D by 1-D),
+    matrix-vector, matrix-matrix, and batched with broadcast batch dims; a 1-D operand gets a
+    dim of size 1 added for the product and removed from the result.
+
+    Shape: (*, n, k) @ (*, k, m) -> (*, n, m). Raises RuntimeError naming both shapes when
+    they cannot be multiplied or an operand is 0-d.
+    """
     a, b = binary_operands(input, other)
     if a._data.ndim == 0 or b._data.ndim == 0:
         raise RuntimeError(

@@ -104,7 +104,15 @@ Tensor.__rlshift__ = _reflected(F.bitwise_left_shift)
 Tensor.__rshift__ = F.bitwise_right_shift
 Tensor.__rrshift__ = _reflected(F.bitwise_right_shift)
 Tensor.__invert__ = F.bitwise_not
-Tensor.polygamma = lambda self, n: F.polygamma(n, self)
+
+
+def _polygamma(self, n: int) -> Tensor:
+    """ember.polygamma(n, self): the n-th derivative of digamma, element-wise (the tensor comes
+    second in the function, first in the method, as in PyTorch)."""
+    return F.polygamma(n, self)
+
+
+Tensor.polygamma = _polygamma
 
 
 Tensor.type_as = lambda self, other: self.type(other._data.dtype)
@@ -133,7 +141,7 @@ for _name in ("add sub mul div pow neg abs exp log log1p sqrt sin cos tanh sigmo
               "bitwise_left_shift bitwise_right_shift addmm addmv addbmm baddbmm").split():
     setattr(Tensor, _name + "_", inplace_of(getattr(F, _name), _name + "_"))
 Tensor.negative_ = Tensor.neg_
-Tensor.polygamma_ = inplace_of(lambda self, n: F.polygamma(n, self), "polygamma_")
+Tensor.polygamma_ = inplace_of(_polygamma, "polygamma_")
 Tensor.__iand__ = Tensor.bitwise_and_
 Tensor.__ior__ = Tensor.bitwise_or_
 Tensor.__ixor__ = Tensor.bitwise_xor_

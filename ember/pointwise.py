@@ -88,11 +88,13 @@ def logit(input, eps=None) -> Tensor:
 
 @takes_out
 def deg2rad(input) -> Tensor:
+    """input * pi / 180, element-wise; integers become the default float dtype."""
     return _float_input(_tensor_arg(input, "deg2rad")) * (math.pi / 180)
 
 
 @takes_out
 def rad2deg(input) -> Tensor:
+    """input * 180 / pi, element-wise; integers become the default float dtype."""
     return _float_input(_tensor_arg(input, "rad2deg")) * (180 / math.pi)
 
 
@@ -314,10 +316,12 @@ def equal(input, other) -> bool:
 
 
 def isposinf(input) -> Tensor:
+    """Where input is +inf: a bool tensor of input's shape (all False for integers)."""
     return _make(np.isposinf(_tensor_arg(input, "isposinf")._data), None)
 
 
 def isneginf(input) -> Tensor:
+    """Where input is -inf: a bool tensor of input's shape (all False for integers)."""
     return _make(np.isneginf(_tensor_arg(input, "isneginf")._data), None)
 
 

@@ -119,3 +119,14 @@ def _array_or_none(g):
     if g is None or getattr(g, "_is_zerotensor", lambda: False)():
         return None
     return g.detach().numpy()
+
+
+def coverage_table(cases) -> list:
+    """A table's cases in the form tests/test_op_coverage.py reads: (id, fn, inputs), whose
+    inputs `make_arrays` draws."""
+    return [(name, fn, (shapes, domain)) for name, fn, shapes, domain in cases]
+
+
+def make_arrays(inputs, seed: int) -> list[np.ndarray]:
+    shapes, domain = inputs
+    return draw(shapes, domain, seed)

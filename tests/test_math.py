@@ -15,7 +15,9 @@ from op_parity import (
     check_gradcheck,
     check_gradgradcheck,
     check_parity,
+    coverage_table,
     draw,
+    make_arrays,  # noqa: F401 (tests/test_op_coverage.py draws GRADCHECK_CASES' inputs)
 )
 from parity_helpers import outcome, same_kind
 
@@ -128,6 +130,7 @@ CASES = [
 ]
 SMOOTH = [c for c in CASES if c[3] != "ties"]
 
+GRADCHECK_CASES = coverage_table(SMOOTH)  # see tests/test_op_coverage.py
 
 def _ids(cases):
     return [c[0] for c in cases]

@@ -11,6 +11,8 @@ from op_parity import (
     check_gradcheck,
     check_gradgradcheck,
     check_parity,
+    coverage_table,
+    make_arrays,  # noqa: F401 (tests/test_op_coverage.py draws GRADCHECK_CASES' inputs)
 )
 from parity_helpers import outcome, same_kind
 
@@ -113,6 +115,7 @@ KINKS = [
      with_duplicate_rows),
 ]
 
+GRADCHECK_CASES = coverage_table(CASES)  # see tests/test_op_coverage.py
 
 def _ids(cases):
     return [c[0] for c in cases]
