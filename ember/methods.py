@@ -40,7 +40,7 @@ _METHODS = (
     "logical_not bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift "
     "bitwise_right_shift "
     # ember.statistics, ember.products and the matrix functions
-    "prod aminmax nansum nanmean count_nonzero mv vdot outer ger inner kron addmm addmv "
+    "prod aminmax nansum nanmean count_nonzero mv vdot outer ger inner kron addmm addmv addr "
     "addbmm baddbmm cross det logdet slogdet inverse pinverse matrix_power cholesky svd qr"
 ).split()
 
@@ -138,7 +138,7 @@ for _name in ("add sub mul div pow neg abs exp log log1p sqrt sin cos tanh sigmo
               "erf erfc erfinv lgamma digamma deg2rad rad2deg nan_to_num sgn trunc fix frac "
               "hypot atan2 arctan2 xlogy lerp addcmul addcdiv logical_and logical_or "
               "logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not "
-              "bitwise_left_shift bitwise_right_shift addmm addmv addbmm baddbmm").split():
+              "bitwise_left_shift bitwise_right_shift addmm addmv addr addbmm baddbmm").split():
     setattr(Tensor, _name + "_", inplace_of(getattr(F, _name), _name + "_"))
 Tensor.negative_ = Tensor.neg_
 Tensor.polygamma_ = inplace_of(_polygamma, "polygamma_")

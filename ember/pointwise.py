@@ -315,11 +315,13 @@ def equal(input, other) -> bool:
     return input._data.shape == other._data.shape and bool((input._data == other._data).all())
 
 
+@takes_out
 def isposinf(input) -> Tensor:
     """Where input is +inf: a bool tensor of input's shape (all False for integers)."""
     return _make(np.isposinf(_tensor_arg(input, "isposinf")._data), None)
 
 
+@takes_out
 def isneginf(input) -> Tensor:
     """Where input is -inf: a bool tensor of input's shape (all False for integers)."""
     return _make(np.isneginf(_tensor_arg(input, "isneginf")._data), None)

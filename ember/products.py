@@ -1,7 +1,7 @@
 """Products and distances (torch.* counterparts): einsum, the matrix products with PyTorch's
 shape rules and errors (mm, bmm, mv, dot, vdot, inner, outer, kron, tensordot), the fused
-add-and-multiply family (addmm, addmv, addbmm, baddbmm), cross, cdist, cosine_similarity and
-pairwise_distance.
+add-and-multiply family (addmm, addmv, addr, addbmm, baddbmm), cross, cdist, cosine_similarity
+and pairwise_distance.
 
 einsum is one primitive (ember.ops.products.Einsum); the fixed-shape products are matmul with
 PyTorch's checks in front; the rest are composites of differentiable ops.
@@ -278,6 +278,12 @@ def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:
 
 
 @takes_out
+def addr(input, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * outer(vec1, vec2); input broadcasts to (n, m)."""
+    return _scaled_sum("addr", input, outer(vec1, vec2), beta, alpha)
+
+
+@takes_out
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * bmm(batch1, batch2); input broadcasts to (b, n, p)."""
     return _scaled_sum("baddbmm", input, bmm(batch1, batch2), beta, alpha)
@@ -376,5 +382,5 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False) -> Tensor:
 
 
 __all__ = ["einsum", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "inner", "kron",
-           "tensordot", "addmm", "addmv", "baddbmm", "addbmm", "cross", "cdist",
+           "tensordot", "addmm", "addmv", "addr", "baddbmm", "addbmm", "cross", "cdist",
            "cosine_similarity", "pairwise_distance"]

@@ -387,6 +387,8 @@ def test_out_writes_into_the_given_tensor():
     assert wide.dtype == ember.float64
     flags = ember.empty(2, dtype=ember.bool)
     assert ember.logical_and(a > 0.7, a > 0, out=flags).tolist() == [False, True]
+    assert ember.isposinf(1 / (a - 0.5), out=flags).tolist() == [True, False]
+    assert ember.isneginf(-1 / (a - 0.5), out=flags) is flags and flags.tolist() == [True, False]
 
 
 def test_out_of_another_shape_is_resized_with_pytorchs_warning():

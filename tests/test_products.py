@@ -81,6 +81,8 @@ CASES = [
      "real"),
     ("addmm_beta0", lambda m, c, a, b: c.addmm(a, b, beta=0), [(2, 4), (2, 3), (3, 4)], "real"),
     ("addmv", lambda m, c, a, v: m.addmv(c, a, v, alpha=-1), [(2,), (2, 3), (3,)], "real"),
+    ("addr", lambda m, c, a, b: m.addr(c, a, b, beta=2) + c.addr(a, b, alpha=0.5),
+     [(2, 1), (2,), (3,)], "real"),
     ("baddbmm", lambda m, c, a, b: m.baddbmm(c, a, b, beta=2), [(2, 1, 2), (2, 2, 3),
                                                                 (2, 3, 2)], "real"),
     ("addbmm", lambda m, c, a, b: c.addbmm(a, b, alpha=0.5), [(2, 2), (3, 2, 3), (3, 3, 2)],
