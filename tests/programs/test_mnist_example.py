@@ -108,7 +108,7 @@ def test_mnist_cnn_learns_digits(data_root, tmp_path):
 
 
 @pytest.mark.slow
-def test_mnist_cnn_two_epochs(data_root, tmp_path):
-    _, results = run(data_root, n_train=10000, n_test=10000, epochs=2, tmp_path=tmp_path)
-    (loss1, correct1), (loss2, correct2) = results
-    assert correct2 > 9400 and loss2 < loss1, results
+def test_mnist_cnn_one_epoch_on_the_training_set(data_root, tmp_path):
+    _, results = run(data_root, n_train=10000, n_test=10000, epochs=1, tmp_path=tmp_path)
+    test_loss, correct = results[-1]
+    assert correct > 9000 and test_loss < 0.35, results

@@ -7,7 +7,6 @@ from __future__ import annotations
 from itertools import count
 
 import numpy as np
-import pytest
 
 import ember as torch
 import ember.nn.functional as F
@@ -26,8 +25,6 @@ def describe(weights, bias) -> str:
     return "y = " + terms + "{:+.2f}".format(bias[0])  # noqa: UP032
 
 
-@pytest.mark.skipif(not hasattr(F, "smooth_l1_loss"),
-                    reason="F.smooth_l1_loss comes with the nn-more branch (losses)")
 def test_a_linear_layer_learns_a_cubic():
     torch.manual_seed(3)
     true_w = torch.randn(DEGREE, 1) * 2
