@@ -14,10 +14,16 @@ def _axes(dim):
     return tuple(dim)
 
 
-def _reduced_axes(dim):
-    """The axes of sum, mean and var: an empty list of dims reduces them all, as in PyTorch."""
+def _reduced_axes(dim, ndim: int | None = None):
+    """The axes of sum, mean and var: an empty list of dims reduces them all, as in PyTorch.
+    Given the input's ndim: a 0-d input, whose dims 0 and -1 PyTorch accepts, reduces over
+    everything (None); other dims out of range are left for the op's own error."""
     axes = _axes(dim)
-    return None if axes == () else axes
+    if axes == ():
+        return None
+    if ndim == 0 and all(d in (0, -1) for d in ((axes,) if isinstance(axes, int) else axes or ())):
+        return None
+    return axes
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

@@ -22,7 +22,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:  # noqa: A001
         input = input.to(dtype)
     elif input._data.dtype.kind in "biu":
         input = input.long()
-    return ops.Sum.apply(input, axis=_reduced_axes(dim), keepdim=keepdim)
+    return ops.Sum.apply(input, axis=_reduced_axes(dim, input._data.ndim), keepdim=keepdim)
 
 
 @takes_out
@@ -30,7 +30,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     if dtype is not None:
         input = input.to(dtype)
     _float_only(input, "mean")
-    return ops.Mean.apply(input, axis=_reduced_axes(dim), keepdim=keepdim)
+    return ops.Mean.apply(input, axis=_reduced_axes(dim, input._data.ndim), keepdim=keepdim)
 
 
 def _extremum(input, dim, keepdim, largest: bool, name: str):
@@ -41,6 +41,10 @@ def _extremum(input, dim, keepdim, largest: bool, name: str):
                            "== 0. Specify the reduction dim with the 'dim' argument.")
     if dim is None:
         return ops.Amax.apply(input, axis=None, keepdim=False, largest=largest)
+    if input._data.ndim == 0:  # dims 0 and -1 of a 0-d tensor: the value, at index 0
+        _wrap_dim(dim, 0)
+        values = ops.Amax.apply(input, axis=None, keepdim=False, largest=largest)
+        return values_indices(values, _make(np.zeros((), np.int64), None))
     values = ops.MaxDim.apply(input, axis=dim, keepdim=keepdim, largest=largest)
     idx = (np.argmax if largest else np.argmin)(input._data, axis=dim, keepdims=keepdim)
     return values_indices(values, _make(np.asarray(idx, dtype=np.int64), None))
@@ -58,13 +62,13 @@ def min(input, dim=None, keepdim=False):  # noqa: A001
 
 @takes_out
 def amax(input, dim=(), keepdim=False) -> Tensor:
-    axis = _reduced_axes(dim)
+    axis = _reduced_axes(dim, input._data.ndim)
     return ops.Amax.apply(input, axis=axis, keepdim=keepdim, largest=True)
 
 
 @takes_out
 def amin(input, dim=(), keepdim=False) -> Tensor:
-    axis = _reduced_axes(dim)
+    axis = _reduced_axes(dim, input._data.ndim)
     return ops.Amax.apply(input, axis=axis, keepdim=keepdim, largest=False)
 
 
@@ -73,7 +77,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Te
     _float_only(input, "var")
     if correction is None:
         correction = 1 if unbiased is None else int(bool(unbiased))
-    axis = _reduced_axes(dim)
+    axis = _reduced_axes(dim, input._data.ndim)
     means = mean(input, axis, keepdim=True)
     centered = input - means
     n = input._data.size // builtins.max(means._data.size, 1)
@@ -96,12 +100,12 @@ def logsumexp(input, dim, keepdim=False) -> Tensor:
 
 def softmax(input, dim, dtype=None) -> Tensor:
     input = input.to(dtype) if dtype is not None else _float_input(input)
-    return ops.Softmax.apply(input, axis=dim)
+    return ops.Softmax.apply(input, axis=_reduced_axes(dim, input._data.ndim))
 
 
 def log_softmax(input, dim, dtype=None) -> Tensor:
     input = input.to(dtype) if dtype is not None else _float_input(input)
-    return ops.LogSoftmax.apply(input, axis=dim)
+    return ops.LogSoftmax.apply(input, axis=_reduced_axes(dim, input._data.ndim))
 
 
 @takes_out
@@ -120,7 +124,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
         return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
     if isinstance(p, str):
         raise RuntimeError(f"norm: p={p!r} is not supported; use a number, inf, 'fro' or 'nuc'")
-    return ops.Norm.apply(input, p=float(p), axis=_reduced_axes(dim), keepdim=keepdim)
+    return ops.Norm.apply(input, p=float(p), axis=_reduced_axes(dim, input._data.ndim),
+                          keepdim=keepdim)
 
 
 def dist(input, other, p=2) -> Tensor:

@@ -77,13 +77,14 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     if input._data.dtype.kind != "f":
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {type_name(input)}")
-    count = np.sum(~np.isnan(input._data), axis=_reduced_axes(dim), keepdims=keepdim)
+    count = np.sum(~np.isnan(input._data), axis=_reduced_axes(dim, input._data.ndim),
+                   keepdims=keepdim)
     return nansum(input, dim, keepdim) / _make(np.asarray(count, input._data.dtype), None)
 
 
 def count_nonzero(input, dim=None) -> Tensor:
     """The number of non-zero elements over dim (an int or a tuple; all when None), int64."""
-    axis = _reduced_axes(dim)
+    axis = _reduced_axes(dim, input._data.ndim)
     if isinstance(axis, tuple):
         axis = tuple(_wrap_dim(d, input._data.ndim) for d in axis)
     elif axis is not None:

@@ -130,7 +130,7 @@ class LogSumExp(Function):
 
 class Softmax(Function):
     def forward(ctx, a, axis=-1):
-        e = a - a.max(axis=axis, keepdims=True)
+        e = np.asarray(a - a.max(axis=axis, keepdims=True))  # a 0-d difference is a scalar
         np.exp(e, out=e)
         e /= e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(e)
@@ -148,7 +148,7 @@ class LogSoftmax(Function):
     op_name = "log_softmax"
 
     def forward(ctx, a, axis=-1):
-        shifted = a - a.max(axis=axis, keepdims=True)
+        shifted = np.asarray(a - a.max(axis=axis, keepdims=True))  # a 0-d one is a scalar
         shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(shifted)
         ctx.axis = axis
