@@ -98,6 +98,19 @@ _LAZY = {"nn", "optim", "data", "utils", "cli", "bench", "serialization", "cuda"
          "amp", "accelerator", "onnx", "distributed"}
 
 
+class _OutOfScope(NotImplementedError, AttributeError):
+    """What ember leaves out: a NotImplementedError that names it (hasattr() still says False)."""
+
+
+# What a PyTorch program may reach for that ember leaves out.
+_OUT_OF_SCOPE = {
+    **dict.fromkeys(("complex32", "complex64", "complex128", "cfloat", "cdouble", "chalf",
+                     "view_as_complex", "view_as_real", "complex", "polar"), "complex dtypes"),
+    **dict.fromkeys(("sparse_coo_tensor", "sparse_csr_tensor", "sparse_csc_tensor", "spmm",
+                     "sparse", "sparse_coo", "sparse_csr"), "sparse tensors"),
+}
+
+
 def __getattr__(name: str):
     # Submodules load on first use, so `import ember` stays quick.
     if name in _LAZY:
@@ -108,4 +121,7 @@ def __getattr__(name: str):
         return importlib.import_module(".amp", __name__).autocast
     if name in ("save", "load", "CheckpointError"):
         return getattr(importlib.import_module(".serialization", __name__), name)
+    if name in _OUT_OF_SCOPE:
+        raise _OutOfScope(f"ember.{name}: {_OUT_OF_SCOPE[name]} are not supported by ember "
+                          "(dense real tensors only)")
     raise AttributeError(f"module 'ember' has no attribute {name!r}")

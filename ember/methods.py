@@ -160,3 +160,31 @@ Tensor.fill_ = indexing.fill_
 Tensor.copy_ = indexing.copy_
 Tensor.__getitem__ = indexing.getitem
 Tensor.__setitem__ = indexing.setitem
+
+
+def _no_sparse(name: str):
+    def method(self, *args, **kwargs):
+        raise NotImplementedError(f"Tensor.{name}: sparse tensors are not supported by ember "
+                                  "(dense real tensors only)")
+
+    method.__name__ = name
+    method.__doc__ = "Raises NotImplementedError: ember has no sparse tensors."
+    return method
+
+
+for _name in ("to_sparse", "to_sparse_coo", "to_sparse_csr", "to_sparse_csc"):
+    setattr(Tensor, _name, _no_sparse(_name))
+
+
+def _is_sparse(self) -> bool:
+    """False: ember's tensors are dense."""
+    return False
+
+
+def _is_complex(self) -> bool:
+    """False: ember has no complex dtypes."""
+    return False
+
+
+Tensor.is_sparse = property(_is_sparse)
+Tensor.is_complex = _is_complex
