@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from . import _allocator, autograd, dtypes, methods  # noqa: F401 - methods binds Tensor's methods
+from . import _allocator, autograd, dtypes, linalg, methods  # noqa: F401 - methods binds methods
 from .arrange import *  # noqa: F403
 from .autograd import (
     enable_grad,
@@ -57,7 +57,7 @@ from .dtypes import (
     uint8,
 )
 from .functions import *  # noqa: F403
-from .functions import abs, pow, round  # noqa: F401 - shadowed builtins
+from .functions import abs, pow  # noqa: F401 - shadowed builtins
 from .gather_scatter import *  # noqa: F403
 from .legacy import (
     BFloat16Tensor,
@@ -71,7 +71,11 @@ from .legacy import (
     LongTensor,
     ShortTensor,
 )
+from .linalg._legacy import *  # noqa: F403
 from .masked import *  # noqa: F403
+from .pointwise import *  # noqa: F403
+from .pointwise import round  # noqa: F401 - a shadowed builtin
+from .products import *  # noqa: F403
 from .random import (
     Generator,
     default_generator,
@@ -88,6 +92,7 @@ from .scans import *  # noqa: F403
 from .selection import *  # noqa: F403
 from .shapes import *  # noqa: F403
 from .splits import *  # noqa: F403
+from .statistics import *  # noqa: F403
 from .tensor import Size, Tensor
 from .triangular import *  # noqa: F403
 from .type_info import finfo, iinfo, is_floating_point, numel
@@ -99,6 +104,8 @@ __version__ = "0.1.0"
 
 _LAZY = {"nn", "optim", "data", "utils", "cli", "bench", "serialization", "cuda", "backends",
          "amp", "accelerator", "onnx", "distributed"}
+
+
 
 
 def __getattr__(name: str):

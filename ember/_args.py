@@ -51,3 +51,8 @@ def _float_only(input: Tensor, op: str) -> None:
 def _float_input(input: Tensor) -> Tensor:
     """Integer inputs of float-valued functions (exp, sqrt, ...) become float32, as in PyTorch."""
     return input if input._data.dtype.kind == "f" else input.float()
+
+
+def type_name(t: Tensor) -> str:
+    """PyTorch's C name of t's dtype, as its messages spell it: Float, Double, Long, Bool..."""
+    return t.dtype.legacy_name.removesuffix("Tensor")

@@ -5,11 +5,13 @@ grad (or an `out` that does) raises PyTorch's error."""
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
 
 from . import dtypes as _dt
+from ._args import type_name
 from .autograd import _mode
 from .autograd.function import version_counter
 from .tensor import Tensor
@@ -51,8 +53,8 @@ def _write(name: str, result: Tensor, out: Tensor, cast: bool) -> None:
             raise RuntimeError(f"{name}(): Expected out tensor to have dtype {result.dtype}, but "
                                f"got {out.dtype} instead")
         if _dt.category(src.dtype) > _dt.category(dst.dtype):
-            raise RuntimeError(f"{name}(): result type {result.dtype} can't be cast to the "
-                               f"desired output type {out.dtype}")
+            raise RuntimeError(f"{name}(): result type {type_name(result)} can't be cast to "
+                               f"the desired output type {type_name(out)}")
     if dst.shape != src.shape:
         if out._base is not None or out._vc is not None and out._vc.views:
             raise RuntimeError(f"{name}(): out= of shape {list(dst.shape)} shares its memory "
@@ -66,3 +68,15 @@ def _write(name: str, result: Tensor, out: Tensor, cast: bool) -> None:
         out._data = dst = np.empty(src.shape, dst.dtype)
     np.copyto(dst, src, casting="unsafe")
     version_counter(out).version += 1
+
+
+def takes_out(fn):
+    """fn with PyTorch's keyword-only `out=None` added; the result may cast to out's dtype
+    within its category or a higher one (float into float64, int into float)."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def with_out(*args, out=None, **kwargs):
+        return write_out(name, fn(*args, **kwargs), out, cast=True)
+
+    return with_out

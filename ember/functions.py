@@ -10,7 +10,7 @@ import numpy as np
 
 from . import ops
 from ._args import _float_input
-from ._out import write_out
+from ._out import takes_out, write_out
 from .creation import tensor
 from .gather_scatter import nonzero
 from .promotion import binary_operands
@@ -18,6 +18,7 @@ from .tensor import Tensor, _make
 
 
 # ---- element-wise ----------------------------------------------------------------------
+@takes_out
 def add(input, other, *, alpha=1) -> Tensor:
     if alpha != 1:
         other = other * alpha  # a Tensor op, or plain arithmetic on a number
@@ -28,6 +29,7 @@ def _is_bool(x) -> bool:
     return x.__class__ is bool or isinstance(x, Tensor) and x._data.dtype.kind == "b"
 
 
+@takes_out
 def sub(input, other, *, alpha=1) -> Tensor:
     if _is_bool(input) or _is_bool(other):
         raise RuntimeError(ops.elementwise.BOOL_SUB)
@@ -36,10 +38,12 @@ def sub(input, other, *, alpha=1) -> Tensor:
     return ops.Sub.apply(*binary_operands(input, other))
 
 
+@takes_out
 def mul(input, other) -> Tensor:
     return ops.Mul.apply(*binary_operands(input, other))
 
 
+@takes_out
 def div(input, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode not in (None, "floor", "trunc"):
         raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
@@ -50,17 +54,20 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     return ops.RoundedDiv.apply(a, b, rounding_mode=rounding_mode)
 
 
+@takes_out
 def floor_divide(input, other) -> Tensor:
     """input // other, rounded down (Python's and PyTorch's //). Integer division by zero raises
     RuntimeError("ZeroDivisionError ..."); no gradient, as in PyTorch."""
     return ops.FloorDivide.apply(*binary_operands(input, other))
 
 
+@takes_out
 def remainder(input, other) -> Tensor:
     """input % other with the sign of `other` (Python's and PyTorch's %)."""
     return ops.Remainder.apply(*binary_operands(input, other))
 
 
+@takes_out
 def fmod(input, other) -> Tensor:
     """The remainder of input / other with the sign of `input` (C's fmod)."""
     if not isinstance(input, Tensor):  # unlike remainder, PyTorch's fmod needs a tensor input
@@ -73,50 +80,62 @@ multiply = mul
 subtract = sub
 
 
+@takes_out
 def pow(input, exponent) -> Tensor:  # noqa: A001
     return ops.Pow.apply(*binary_operands(input, exponent))
 
 
+@takes_out
 def neg(input) -> Tensor:
     return ops.Neg.apply(input)
 
 
+@takes_out
 def abs(input) -> Tensor:  # noqa: A001
     return ops.Abs.apply(input)
 
 
+@takes_out
 def exp(input) -> Tensor:
     return ops.Exp.apply(_float_input(input))
 
 
+@takes_out
 def log(input) -> Tensor:
     return ops.Log.apply(_float_input(input))
 
 
+@takes_out
 def log1p(input) -> Tensor:
     return ops.Log1p.apply(_float_input(input))
 
 
+@takes_out
 def rsqrt(input) -> Tensor:
     return 1 / sqrt(input)
 
 
+@takes_out
 def sqrt(input) -> Tensor:
     return ops.Sqrt.apply(_float_input(input))
 
 
+@takes_out
 def sin(input) -> Tensor:
     return ops.Sin.apply(_float_input(input))
 
 
+@takes_out
 def cos(input) -> Tensor:
     return ops.Cos.apply(_float_input(input))
 
 
+@takes_out
 def tanh(input) -> Tensor:
     return ops.Tanh.apply(_float_input(input))
 
 
+@takes_out
 def sigmoid(input) -> Tensor:
     return ops.Sigmoid.apply(_float_input(input))
 
@@ -125,16 +144,19 @@ def relu(input) -> Tensor:
     return ops.Relu.apply(input)
 
 
+@takes_out
 def square(input) -> Tensor:
+    if input._data.dtype.kind == "b":
+        input = input.long()  # as PyTorch: the square of a bool tensor is int64
     return ops.Mul.apply(input, input)
 
 
+@takes_out
 def clamp(input, min=None, max=None) -> Tensor:  # noqa: A002
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input if min is None else maximum(input, min)
-        return out if max is None else minimum(out, max)
+        return _clamp_tensor(input, min, max)
     if input._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         input = input.float()  # float bounds make an integer tensor float32, as in PyTorch
     return ops.Clamp.apply(input, min=min, max=max)
@@ -143,10 +165,27 @@ def clamp(input, min=None, max=None) -> Tensor:  # noqa: A002
 clip = clamp
 
 
+def _clamp_tensor(input, min, max) -> Tensor:  # noqa: A002
+    """clamp with a tensor bound (the other a number, a tensor or None): input and bounds
+    promoted to one dtype and broadcast; a missing bound is the dtype's -inf or +inf (its
+    extremes for integers)."""
+    a = input
+    for bound in (min, max):
+        if bound is not None:
+            a, _ = binary_operands(a, bound)
+    dt = a._data.dtype
+    extremes = (-np.inf, np.inf) if dt.kind == "f" else (np.iinfo(dt).min, np.iinfo(dt).max)
+    lo, hi = (_make(np.array(extreme, dt), None) if bound is None else binary_operands(a, bound)[1]
+              for bound, extreme in zip((min, max), extremes))
+    return ops.ClampTensor.apply(a, lo, hi)
+
+
+@takes_out
 def maximum(input, other) -> Tensor:
     return ops.Maximum.apply(*binary_operands(input, other))
 
 
+@takes_out
 def minimum(input, other) -> Tensor:
     return ops.Minimum.apply(*binary_operands(input, other))
 
@@ -177,10 +216,8 @@ def _piecewise_constant(ufunc):
     return fn
 
 
-sign = _piecewise_constant(np.sign)
-round = _piecewise_constant(np.round)  # noqa: A001 - NumPy rounds half to even, as PyTorch
-floor = _piecewise_constant(np.floor)
-ceil = _piecewise_constant(np.ceil)
+floor = takes_out(_piecewise_constant(np.floor))
+ceil = takes_out(_piecewise_constant(np.ceil))
 
 
 # ---- comparisons and tests (not differentiable) --------------------------------------
@@ -194,36 +231,34 @@ def _compare(ufunc, input, other) -> Tensor:
             f"{tuple(b._data.shape)})") from None
 
 
+@takes_out
 def eq(input, other) -> Tensor:
     return _compare(np.equal, input, other)
 
 
+@takes_out
 def ne(input, other) -> Tensor:
     return _compare(np.not_equal, input, other)
 
 
+@takes_out
 def lt(input, other) -> Tensor:
     return _compare(np.less, input, other)
 
 
+@takes_out
 def le(input, other) -> Tensor:
     return _compare(np.less_equal, input, other)
 
 
+@takes_out
 def gt(input, other) -> Tensor:
     return _compare(np.greater, input, other)
 
 
+@takes_out
 def ge(input, other) -> Tensor:
     return _compare(np.greater_equal, input, other)
-
-
-def equal(input, other) -> bool:
-    return input._data.shape == other._data.shape and bool((input._data == other._data).all())
-
-
-def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-    return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isnan(input) -> Tensor:
@@ -239,7 +274,15 @@ def isinf(input) -> Tensor:
 
 
 # ---- matrix products -------------------------------------------------------------------
+@takes_out
 def matmul(input, other) -> Tensor:
+    """The matrix product of two tensors, as `input @ other`: dot product (1-D by 1-D),
+    matrix-vector, matrix-matrix, and batched with broadcast batch dims; a 1-D operand gets a
+    dim of size 1 added for the product and removed from the result.
+
+    Shape: (*, n, k) @ (*, k, m) -> (*, n, m). Raises RuntimeError naming both shapes when
+    they cannot be multiplied or an operand is 0-d.
+    """
     a, b = binary_operands(input, other)
     if a._data.ndim == 0 or b._data.ndim == 0:
         raise RuntimeError(
@@ -267,13 +310,6 @@ def _matmul_mismatch(sa: tuple, sb: tuple) -> str | None:
         return (f"matmul: the batch dims of shapes {sa} and {sb} cannot be broadcast together "
                 f"({sa[:-2]} and {sb[:-2]})")
     return None
-
-
-mm = bmm = matmul
-
-
-def dot(input, other) -> Tensor:
-    return matmul(input, other)
 
 
 __all__ = [name for name, obj in list(globals().items())

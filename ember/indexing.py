@@ -31,6 +31,8 @@ def to_numpy_index(index):
         if values and all(isinstance(v, (list, tuple)) for v in values):
             return np.asarray(values)
         return np.asarray(values, dtype=None if values else np.int64)
+    if isinstance(index, range):  # a sequence of integers, as PyTorch reads it (advanced)
+        return np.asarray(index, dtype=np.int64)
     if isinstance(index, slice) and index.step is not None and index.step <= 0:
         raise ValueError("step must be greater than zero")
     return index

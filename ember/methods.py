@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import numpy as np
-
 from . import (  # noqa: F401
     arrange,
     functions,
@@ -14,23 +12,27 @@ from . import (  # noqa: F401
     masked,
     numpy_dispatch,
     ops,
+    pointwise,
+    products,
     reductions,
     sampling,
     scans,
     selection,
     shapes,
     splits,
+    statistics,
     triangular,
     unsupported,
 )
 from .autograd.function import binary_operator
 from .inplace import inplace
-from .promotion import binary_operands
-from .tensor import Tensor, _make
+from .linalg import _legacy as linalg_legacy
+from .tensor import Tensor
 
 F = SimpleNamespace(**{name: getattr(module, name) for module in (
     functions, reductions, shapes, selection, gather_scatter, masked, scans, triangular,
-    arrange, sampling, splits) for name in module.__all__}, repeat=arrange.repeat)
+    arrange, sampling, splits, pointwise, statistics, products, linalg_legacy)
+    for name in module.__all__}, repeat=arrange.repeat)
 
 _METHODS = (
     "add sub mul div true_divide divide multiply subtract pow neg abs exp log sqrt sin cos tanh "
@@ -46,7 +48,17 @@ _METHODS = (
     "index_put masked_select masked_scatter take take_along_dim nonzero argwhere put "
     "cumsum cumprod cummax cummin logcumsumexp diff tril triu diag diag_embed trace "
     "roll fliplr flipud rot90 repeat repeat_interleave tile multinomial bernoulli "
-    "tensor_split hsplit vsplit dsplit ravel diagflat"
+    "tensor_split hsplit vsplit dsplit ravel diagflat "
+    # ember.pointwise
+    "tan asin acos atan arcsin arccos arctan sinh cosh asinh acosh atanh arcsinh arccosh "
+    "arctanh expm1 exp2 log2 log10 reciprocal sinc logit erf erfc erfinv lgamma digamma "
+    "deg2rad rad2deg nan_to_num sgn trunc fix frac hypot atan2 arctan2 logaddexp logaddexp2 "
+    "xlogy lerp addcmul addcdiv isclose isposinf isneginf logical_and logical_or logical_xor "
+    "logical_not bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift "
+    "bitwise_right_shift "
+    # ember.statistics, ember.products and the matrix functions
+    "prod aminmax nansum nanmean count_nonzero mv vdot outer ger inner kron addmm addmv addr "
+    "addbmm baddbmm cross det logdet slogdet inverse pinverse matrix_power cholesky svd qr"
 ).split()
 
 for _name in _METHODS:
@@ -101,21 +113,23 @@ Tensor.__gt__ = _comparison(F.gt)
 Tensor.__ge__ = _comparison(F.ge)
 
 
-def _logical(ufunc):
-    def op(self, other):
-        a, b = binary_operands(self, other)
-        if a._data.dtype.kind not in "biu":
-            raise TypeError(f"{ufunc.__name__}: only integer and bool tensors, got {a.dtype}")
-        return _make(ufunc(a._data, b._data), None)
+Tensor.__and__ = Tensor.__rand__ = F.bitwise_and
+Tensor.__or__ = Tensor.__ror__ = F.bitwise_or
+Tensor.__xor__ = Tensor.__rxor__ = F.bitwise_xor
+Tensor.__lshift__ = F.bitwise_left_shift
+Tensor.__rlshift__ = _reflected(F.bitwise_left_shift)
+Tensor.__rshift__ = F.bitwise_right_shift
+Tensor.__rrshift__ = _reflected(F.bitwise_right_shift)
+Tensor.__invert__ = F.bitwise_not
 
-    return op
+
+def _polygamma(self, n: int) -> Tensor:
+    """ember.polygamma(n, self): the n-th derivative of digamma, element-wise (the tensor comes
+    second in the function, first in the method, as in PyTorch)."""
+    return F.polygamma(n, self)
 
 
-Tensor.__and__ = Tensor.__rand__ = _logical(np.bitwise_and)
-Tensor.__or__ = Tensor.__ror__ = _logical(np.bitwise_or)
-Tensor.__xor__ = Tensor.__rxor__ = _logical(np.bitwise_xor)
-Tensor.__invert__ = lambda self: _make(np.invert(self._data), None)
-Tensor.logical_not = lambda self: _make(np.logical_not(self._data), None)
+Tensor.polygamma = _polygamma
 
 
 Tensor.type_as = lambda self, other: self.type(other._data.dtype)
@@ -149,11 +163,23 @@ def inplace_of(fn, name: str):
 for _name in ("add sub mul div pow neg abs exp log log1p sqrt sin cos tanh sigmoid relu "
               "clamp clip masked_fill sign round floor ceil rsqrt square true_divide "
               "multiply subtract divide scatter scatter_add scatter_reduce index_add index_copy "
-              "index_fill index_put masked_scatter put cumsum cumprod tril triu").split():
+              "index_fill index_put masked_scatter put cumsum cumprod tril triu tan asin acos "
+              "atan arcsin arccos arctan sinh cosh asinh acosh atanh arcsinh arccosh arctanh "
+              "expm1 exp2 log2 log10 reciprocal sinc logit erf erfc erfinv lgamma digamma "
+              "deg2rad rad2deg nan_to_num sgn trunc fix frac hypot atan2 arctan2 xlogy lerp "
+              "addcmul addcdiv logical_and logical_or logical_xor logical_not bitwise_and "
+              "bitwise_or bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift addmm "
+              "addmv addr addbmm baddbmm").split():
     setattr(Tensor, _name + "_", inplace_of(getattr(F, _name), _name + "_"))
 for _name in sampling.IN_PLACE:
     setattr(Tensor, _name, getattr(sampling, _name))
 Tensor.negative_ = Tensor.neg_
+Tensor.polygamma_ = inplace_of(_polygamma, "polygamma_")
+Tensor.__iand__ = Tensor.bitwise_and_
+Tensor.__ior__ = Tensor.bitwise_or_
+Tensor.__ixor__ = Tensor.bitwise_xor_
+Tensor.__ilshift__ = Tensor.bitwise_left_shift_
+Tensor.__irshift__ = Tensor.bitwise_right_shift_
 Tensor.__iadd__ = Tensor.add_
 Tensor.__isub__ = Tensor.sub_
 Tensor.__imul__ = Tensor.mul_
@@ -168,3 +194,31 @@ Tensor.fill_ = indexing.fill_
 Tensor.copy_ = indexing.copy_
 Tensor.__getitem__ = indexing.getitem
 Tensor.__setitem__ = indexing.setitem
+
+
+def _no_sparse(name: str):
+    def method(self, *args, **kwargs):
+        raise NotImplementedError(f"Tensor.{name}: sparse tensors are not supported by ember "
+                                  "(dense real tensors only)")
+
+    method.__name__ = name
+    method.__doc__ = "Raises NotImplementedError: ember has no sparse tensors."
+    return method
+
+
+for _name in ("to_sparse", "to_sparse_coo", "to_sparse_csr", "to_sparse_csc"):
+    setattr(Tensor, _name, _no_sparse(_name))
+
+
+def _is_sparse(self) -> bool:
+    """False: ember's tensors are dense."""
+    return False
+
+
+def _is_complex(self) -> bool:
+    """False: ember has no complex dtypes."""
+    return False
+
+
+Tensor.is_sparse = property(_is_sparse)
+Tensor.is_complex = _is_complex

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import functions, reductions, shapes
+from . import functions, pointwise, reductions, shapes
 from .autograd import _mode
 from .tensor import Tensor, _make
 
@@ -27,12 +27,20 @@ _UFUNCS = {
     np.positive: lambda t: t, np.absolute: functions.abs, np.exp: functions.exp,
     np.log: functions.log, np.log1p: functions.log1p, np.sqrt: functions.sqrt,
     np.sin: functions.sin, np.cos: functions.cos, np.tanh: functions.tanh,
-    np.sign: functions.sign, np.square: functions.square, np.floor: functions.floor,
+    np.sign: pointwise.sign, np.square: functions.square, np.floor: functions.floor,
     np.ceil: functions.ceil, np.maximum: functions.maximum, np.minimum: functions.minimum,
     np.matmul: functions.matmul, np.equal: functions.eq, np.not_equal: functions.ne,
     np.greater: functions.gt, np.greater_equal: functions.ge, np.less: functions.lt,
     np.less_equal: functions.le, np.floor_divide: functions.floor_divide,
     np.remainder: functions.remainder, np.fmod: functions.fmod,
+    np.tan: pointwise.tan, np.arcsin: pointwise.asin, np.arccos: pointwise.acos,
+    np.arctan: pointwise.atan, np.sinh: pointwise.sinh, np.cosh: pointwise.cosh,
+    np.arcsinh: pointwise.asinh, np.arccosh: pointwise.acosh, np.arctanh: pointwise.atanh,
+    np.expm1: pointwise.expm1, np.exp2: pointwise.exp2, np.log2: pointwise.log2,
+    np.log10: pointwise.log10, np.reciprocal: pointwise.reciprocal, np.sinc: pointwise.sinc,
+    np.trunc: pointwise.trunc, np.rint: pointwise.round, np.hypot: pointwise.hypot,
+    np.arctan2: pointwise.atan2, np.logaddexp: pointwise.logaddexp,
+    np.logaddexp2: pointwise.logaddexp2,
 }
 
 

@@ -10,11 +10,13 @@ import numpy as np
 from . import functions as elementwise
 from . import ops
 from ._args import _axes, _float_input, _float_only, _reduced_axes, _wrap_dim
+from ._out import takes_out
 from .tensor import Tensor, _make
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
 
+@takes_out
 def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:  # noqa: A001
     if dtype is not None:
         input = input.to(dtype)
@@ -23,6 +25,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:  # noqa: A001
     return ops.Sum.apply(input, axis=_reduced_axes(dim, input._data.ndim), keepdim=keepdim)
 
 
+@takes_out
 def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     if dtype is not None:
         input = input.to(dtype)
@@ -47,24 +50,29 @@ def _extremum(input, dim, keepdim, largest: bool, name: str):
     return values_indices(values, _make(np.asarray(idx, dtype=np.int64), None))
 
 
+@takes_out
 def max(input, dim=None, keepdim=False):  # noqa: A001
     return _extremum(input, dim, keepdim, True, "max")
 
 
+@takes_out
 def min(input, dim=None, keepdim=False):  # noqa: A001
     return _extremum(input, dim, keepdim, False, "min")
 
 
+@takes_out
 def amax(input, dim=(), keepdim=False) -> Tensor:
-    axis = None if dim == () or dim is None else _axes(dim)
+    axis = _reduced_axes(dim, input._data.ndim)
     return ops.Amax.apply(input, axis=axis, keepdim=keepdim, largest=True)
 
 
+@takes_out
 def amin(input, dim=(), keepdim=False) -> Tensor:
-    axis = None if dim == () or dim is None else _axes(dim)
+    axis = _reduced_axes(dim, input._data.ndim)
     return ops.Amax.apply(input, axis=axis, keepdim=keepdim, largest=False)
 
 
+@takes_out
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
     _float_only(input, "var")
     if correction is None:
@@ -76,6 +84,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Te
     return sum(centered * centered, axis, keepdim=keepdim) / builtins.max(n - correction, 0)
 
 
+@takes_out
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
     v = var(input, dim, unbiased, keepdim, correction=correction)
     # As in PyTorch, zero variance gets a zero gradient (not sqrt's Inf times 0, a NaN).
@@ -84,6 +93,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Te
     return where(nonzero, elementwise.sqrt(where(nonzero, v, 1.0)), 0.0)
 
 
+@takes_out
 def logsumexp(input, dim, keepdim=False) -> Tensor:
     return ops.LogSumExp.apply(_float_input(input), axis=_axes(dim), keepdim=keepdim)
 
@@ -104,16 +114,22 @@ def log_softmax(input, dim, dtype=None) -> Tensor:
     return _softmax(ops.LogSoftmax, input, dim, dtype)
 
 
+@takes_out
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
-    """The vector p-norm over dim (all elements by default); 'fro' is the 2-norm. Its gradient
-    is finite everywhere PyTorch's is (0 for a zero vector)."""
+    """The vector p-norm over dim (all elements by default); 'fro' is the 2-norm, 'nuc' the
+    nuclear norm of matrices. Its gradient is finite everywhere PyTorch's is (0 for a zero
+    vector)."""
     if dtype is not None:
         input = input.to(dtype)
     _float_only(input, "norm")
     if p == "fro" or p is None:
         p = 2
+    if p == "nuc":  # the sum of the singular values of the matrices in dims (-2, -1) or `dim`
+        from .linalg import matrix_norm
+
+        return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
     if isinstance(p, str):
-        raise RuntimeError(f"norm: p={p!r} is not supported; use a number, inf or 'fro'")
+        raise RuntimeError(f"norm: p={p!r} is not supported; use a number, inf, 'fro' or 'nuc'")
     return ops.Norm.apply(input, p=float(p), axis=_reduced_axes(dim, input._data.ndim),
                           keepdim=keepdim)
 
@@ -131,18 +147,22 @@ def _arg(fn, input, dim, keepdim) -> Tensor:
     return _make(np.asarray(fn(input._data, axis=axis, keepdims=keepdim), dtype=np.int64), None)
 
 
+@takes_out
 def argmax(input, dim=None, keepdim=False) -> Tensor:
     return _arg(np.argmax, input, dim, keepdim)
 
 
+@takes_out
 def argmin(input, dim=None, keepdim=False) -> Tensor:
     return _arg(np.argmin, input, dim, keepdim)
 
 
+@takes_out
 def all(input, dim=None, keepdim=False) -> Tensor:  # noqa: A001
     return _make(np.asarray(np.all(input._data, axis=_axes(dim), keepdims=keepdim)), None)
 
 
+@takes_out
 def any(input, dim=None, keepdim=False) -> Tensor:  # noqa: A001
     return _make(np.asarray(np.any(input._data, axis=_axes(dim), keepdims=keepdim)), None)
 

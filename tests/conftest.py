@@ -13,6 +13,7 @@ import ember
 IN_CI = os.environ.get("CI", "").lower() == "true"
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("EMBER_DATA", REPO.parent / "shared" / "data")).resolve()
+DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 
 def import_torch():
@@ -47,3 +48,14 @@ def data_root() -> Path:
             pytest.fail(f"CI=true but the MNIST data is missing under {DATA}")
         pytest.skip(f"MNIST data not found under {DATA}; set EMBER_DATA")
     return DATA
+
+
+@pytest.fixture(scope="session")
+def fashion_dir() -> Path:
+    """Debian's Fashion-MNIST (apt-get install dataset-fashion-mnist), where ember finds it."""
+    if not DEBIAN_FASHION.is_dir():
+        why = f"{DEBIAN_FASHION} is missing: apt-get install dataset-fashion-mnist"
+        if IN_CI:
+            pytest.fail(f"CI=true but {why}")
+        pytest.skip(why)
+    return DEBIAN_FASHION

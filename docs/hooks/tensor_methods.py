@@ -12,7 +12,8 @@ import inspect
 
 MARKER = "<!-- tensor-methods -->"
 # The reference page of each module whose functions become methods.
-PAGES = {"ember.functions": "ember.md", "ember.reductions": "ember.md", "ember.shapes": "ember.md"}
+PAGES = {f"ember.{module}": "ember.md" for module in (
+    "functions", "reductions", "shapes", "pointwise", "statistics", "products")}
 
 
 def _summary(fn) -> str:

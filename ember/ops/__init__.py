@@ -3,12 +3,23 @@
 import warnings
 
 # The layers' primitives, reached as ember.ops.conv.Convolution and so on.
-from . import activation, conv, embedding, loss, norm, pool  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    activation,
+    conv,
+    decompositions,
+    embedding,
+    loss,
+    norm,
+    pool,
+    products,
+    special,
+)
 from .division import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .indexing import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .movement import *  # noqa: F403
+from .pointwise import *  # noqa: F403
 from .reduction import *  # noqa: F403
 from .sampling import *  # noqa: F403
 from .scan import *  # noqa: F403

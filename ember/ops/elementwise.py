@@ -222,8 +222,9 @@ class PiecewiseConstant(Function):
 
     op_name = "sign"  # or round, floor, ceil: NumPy's errors never reach these
 
-    def forward(ctx, a, ufunc=None):
-        ctx.torch_name = ufunc.__name__.capitalize() + "Backward0"
+    def forward(ctx, a, ufunc=None, name=None):
+        """ufunc(a); `name` (default: the ufunc's) names the node as PyTorch's."""
+        ctx.torch_name = (name or ufunc.__name__).capitalize() + "Backward0"
         return ufunc(a)
 
     def backward(ctx, g):

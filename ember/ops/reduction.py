@@ -7,7 +7,7 @@ import numpy as np
 from ..autograd import Function
 
 __all__ = ["Sum", "Mean", "MaxDim", "Amax", "TiedPick", "LogSumExp", "Softmax", "LogSoftmax",
-           "Gather", "ScatterAdd", "Norm"]
+           "Gather", "ScatterAdd", "Norm", "Prod"]
 
 
 def _expand_back(g, shape, axis, keepdim):
@@ -148,7 +148,7 @@ class LogSumExp(Function):
 
 class Softmax(Function):
     def forward(ctx, a, axis=-1):
-        e = a - a.max(axis=axis, keepdims=True)
+        e = np.asarray(a - a.max(axis=axis, keepdims=True))  # a 0-d difference is a scalar
         np.exp(e, out=e)
         e /= e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(e)
@@ -166,7 +166,7 @@ class LogSoftmax(Function):
     op_name = "log_softmax"
 
     def forward(ctx, a, axis=-1):
-        shifted = a - a.max(axis=axis, keepdims=True)
+        shifted = np.asarray(a - a.max(axis=axis, keepdims=True))  # a 0-d one is a scalar
         shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(shifted)
         ctx.axis = axis
@@ -226,3 +226,35 @@ class Norm(Function):
             return g * a / safe_norm
         safe_magnitude = np.where(a == 0, 1, np.abs(a))
         return g * np.sign(a) * (safe_magnitude / safe_norm) ** (p - 1)
+
+
+class Prod(Function):
+    """The product over `axis` (one dim, or all elements when None).
+
+    Backward, exact with zeros as PyTorch's: the product of the other elements, g * out / x
+    where no element is 0; where one is, Q = the product of the non-zero elements goes to the
+    zero and Q * zero / x (0, with the zero's derivative) to the others; with two or more zeros,
+    0. Written with Prod itself, so the second derivatives are right too (with at most one zero
+    per slice).
+    """
+
+    def forward(ctx, a, axis=None, keepdim=False):
+        out = np.prod(a, axis=axis, keepdims=keepdim)
+        ctx.save_for_backward(a, out)  # the output itself: saved arrays are inputs or it
+        ctx.axis = axis
+        ctx.kept_shape = tuple(1 if axis is None or i == axis else n for i, n in enumerate(a.shape))
+        return out
+
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        axis, shape = ctx.axis, ctx.kept_shape
+        g, out = np.reshape(g, shape), np.reshape(out, shape)
+        zero = a == 0
+        if not np.any(zero):
+            return g * out / a
+        zeros = np.sum(zero, axis=axis, keepdims=True)
+        nonzero_product = Prod.call(np.where(zero, 1.0, a), axis=axis, keepdim=True)
+        zero_value = Prod.call(np.where(zero, a, 1.0), axis=axis, keepdim=True)  # 0, or 1
+        others = np.where(zero, np.where(zeros == 1, nonzero_product, 0.0),
+                          nonzero_product * zero_value / np.where(zero, 1.0, a))
+        return g * others

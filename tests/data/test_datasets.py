@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,9 +13,6 @@ import ember
 from ember.data import MNIST, DatasetError, FashionMNIST
 from ember.data import datasets as datasets_module
 from ember.data.idx import DatasetNotFoundError
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 
 @pytest.fixture
@@ -51,16 +46,6 @@ def test_real_mnist(data_root, monkeypatch, train, counts):
 
 def test_real_mnist_through_explicit_root(data_root, places):
     assert len(MNIST(root=data_root, train=False)) == 10000
-
-
-@pytest.fixture
-def fashion_dir() -> Path:
-    if not DEBIAN_FASHION.is_dir():
-        why = f"{DEBIAN_FASHION} is missing: apt-get install dataset-fashion-mnist"
-        if IN_CI:
-            pytest.fail(f"CI=true but {why}")
-        pytest.skip(why)
-    return DEBIAN_FASHION
 
 
 @pytest.mark.parametrize("train, n", [(True, 60000), (False, 10000)])

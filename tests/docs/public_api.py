@@ -15,6 +15,7 @@ MODULES = (
     "ember.nn",
     "ember.nn.functional",
     "ember.nn.init",
+    "ember.linalg",
     "ember.nn.utils",
     "ember.nn.parallel",
     "ember.optim",
