@@ -3,7 +3,7 @@
 import warnings
 
 # The layers' primitives, reached as ember.ops.conv.Convolution and so on.
-from . import activation, conv, embedding, loss, norm, pool, rnn  # noqa: E402, F401
+from . import activation, attention, conv, embedding, loss, norm, pool, rnn  # noqa: E402, F401
 from .division import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .indexing import *  # noqa: F403
