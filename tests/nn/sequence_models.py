@@ -63,8 +63,11 @@ def models(m) -> SimpleNamespace:
             return F.log_softmax(decoded, dim=1), hidden
 
         def init_hidden(self, bsz):
-            zeros = m.zeros(self.nlayers, bsz, self.nhid, dtype=self.decoder.weight.dtype)
-            return (zeros, zeros.clone()) if self.rnn_type == "LSTM" else zeros
+            weight = next(self.parameters())
+            if self.rnn_type == "LSTM":
+                return (weight.new_zeros(self.nlayers, bsz, self.nhid),
+                        weight.new_zeros(self.nlayers, bsz, self.nhid))
+            return weight.new_zeros(self.nlayers, bsz, self.nhid)
 
     class PositionalEncoding(nn.Module):
         def __init__(self, d_model, dropout=0.1, max_len=5000):
