@@ -63,7 +63,7 @@ def _rows(a, rows: int):
 
 
 def split_outputs(flat, shapes):
-    """Views of the parts of a recurrent Function's flat output (Tensors), by shape."""
+    """Views of the parts of a recurrent Function's flat output (or gradient), by shape."""
     parts, start = [], 0
     for shape in shapes:
         size = int(np.prod(shape))
@@ -75,7 +75,11 @@ def split_outputs(flat, shapes):
 class _Recurrence(Function):
     """One layer, one direction. Inputs: gx (N, G·H), h0 (B, H_out), [c0 (B, H)], w_hh
     (G·H, H_out), [b_hh (G·H,)], [w_hr (H_out, H)]; `has_bias` and `has_proj` say which of the
-    optional ones are there. Subclasses define `step` and `step_backward`."""
+    optional ones are there.
+
+    Subclasses define step(gx, gh, h, c, w_hr_t) -> (h', c' or None, record), gh being
+    h @ W_hh.T + b_hh, and step_backward(record, dh', dc') -> (d gx, d gh, the part of dh that
+    does not flow through gh or None, dc or None)."""
 
     has_cell = False
 
@@ -84,9 +88,9 @@ class _Recurrence(Function):
         ctx.batch_sizes, ctx.reverse = tuple(batch_sizes), reverse
         ctx.has_bias, ctx.has_proj = has_bias, has_proj
         inputs = (gx, h0, *rest)
-        out, finals, ctx.records = ctx.run(*ctx.unpack(inputs))
+        outs, finals, ctx.records = ctx.run(*ctx.unpack(inputs))
         ctx.save_for_backward(*inputs)
-        return np.concatenate([out.reshape(-1)] + [f.reshape(-1) for f in finals])
+        return np.concatenate([part.reshape(-1) for part in outs + finals])
 
     def unpack(ctx, inputs) -> tuple:
         """(gx, h0, c0, w_hh, b_hh, w_hr), None for what this layer does not have."""
@@ -99,8 +103,8 @@ class _Recurrence(Function):
         return gx, h0, c0, w_hh, b_hh, w_hr
 
     def run(ctx, gx, h0, c0, w_hh, b_hh, w_hr):
-        """The recurrence: outputs (N, H_out) in time order, the final states, and what each
-        step's backward needs (by time step)."""
+        """The recurrence: each step's outputs (rows, H_out) in time order, the final states,
+        and what each step's backward needs (by time step)."""
         w_hh_t = w_hh.T
         w_hr_t = None if w_hr is None else w_hr.T
         h, c = h0, c0
@@ -116,8 +120,7 @@ class _Recurrence(Function):
             h = _carry(h_new, h, rows)
             if c is not None:
                 c = _carry(c_new, c, rows)
-        finals = (h,) if c is None else (h, c)
-        return np.concatenate(outs, axis=0), finals, records
+        return outs, [h] if c is None else [h, c], records
 
     def backward(ctx, grad):
         gx, h0, c0, w_hh, b_hh, w_hr = ctx.unpack(ctx.saved_tensors)
@@ -137,16 +140,16 @@ class _Recurrence(Function):
                 dh_t = dh_t @ w_hr
             dc_t = None if dc is None else _rows(dc, rows)
             d_gx[t], d_gh[t], dh_prev, dc_prev = ctx.step_backward(records[t], dh_t, dc_t)
-            dh = _carry(dh_prev + d_gh[t] @ w_hh, dh, rows)
+            dh_prev = d_gh[t] @ w_hh if dh_prev is None else dh_prev + d_gh[t] @ w_hh
+            dh = _carry(dh_prev, dh, rows)
             if dc is not None:
                 dc = _carry(dc_prev, dc, rows)
         needs = ctx.needs_input_grad
-        grads = [np.concatenate(d_gx, axis=0) if needs[0] else None, dh]
-        if c0 is not None:
-            grads.append(dc)
+        d_gx_all = np.concatenate(d_gx, axis=0)
+        grads = [d_gx_all, dh] + ([dc] if c0 is not None else [])
         k = len(grads)
-        d_gh_all = np.concatenate(d_gh, axis=0) if needs[k] or (
-            b_hh is not None and needs[k + 1]) else None
+        # the LSTM's and the RNN's gate gradients are the same for gx and for h @ W_hh.T
+        d_gh_all = d_gx_all if d_gh[0] is d_gx[0] else np.concatenate(d_gh, axis=0)
         h_prev_all = np.concatenate([r[-1] for r in records], axis=0) if needs[k] else None
         grads.append(d_gh_all.T @ h_prev_all if needs[k] else None)
         if b_hh is not None:
@@ -172,7 +175,7 @@ class RNNTanhLayer(_Recurrence):
     def step_backward(ctx, record, dh, dc):
         h_new, _ = record
         d_pre = dh * (1 - h_new * h_new)
-        return d_pre, d_pre, 0, None
+        return d_pre, d_pre, None, None
 
 
 class RNNReluLayer(_Recurrence):
@@ -187,7 +190,7 @@ class RNNReluLayer(_Recurrence):
     def step_backward(ctx, record, dh, dc):
         h_new, _ = record
         d_pre = np.where(h_new > 0, dh, 0)
-        return d_pre, d_pre, 0, None
+        return d_pre, d_pre, None, None
 
 
 class LSTMLayer(_Recurrence):
@@ -215,7 +218,7 @@ class LSTMLayer(_Recurrence):
         dc = dc + dh * o * (1 - tanh_c * tanh_c)
         d_gates = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
                                   dc * i * (1 - g * g), dh * tanh_c * o * (1 - o)], axis=1)
-        return d_gates, d_gates, 0, dc * f
+        return d_gates, d_gates, None, dc * f
 
 
 class GRULayer(_Recurrence):
