@@ -6,8 +6,8 @@
   batch 16, AdamW with gradient clipping;
 
 and, for the two fused primitives, the primitive against the same math composed of ember's
-smaller primitives (a 2-layer LSTM of 256 over 35 steps of batch 20, forward and backward;
-attention of (16, 4, 64, 32) with a causal mask, forward and backward).
+smaller primitives and against PyTorch (a 2-layer LSTM of 256 over 35 steps of batch 20, forward
+and backward; causal attention of (16, 4, 64, 32), forward and backward).
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/sequence.py [--rounds 7]
 
@@ -114,7 +114,8 @@ def composed_attention(q, k, v, mask):
 
 def primitive_rows(rng) -> dict:
     lstm = ember.nn.LSTM(256, 256, 2)
-    x = ember.tensor(rng.standard_normal((35, 20, 256)).astype(np.float32))
+    x_array = rng.standard_normal((35, 20, 256)).astype(np.float32)
+    x = ember.tensor(x_array)
     h = ember.zeros(20, 256)
     layers = [lstm.all_weights[k] for k in range(2)]
 
@@ -125,6 +126,12 @@ def primitive_rows(rng) -> dict:
     def composed():
         lstm.zero_grad()
         composed_lstm(x, h, h, layers).sum().backward()
+
+    torch_lstm, torch_x = torch.nn.LSTM(256, 256, 2), torch.tensor(x_array)
+
+    def torch_lstm_step():
+        torch_lstm.zero_grad()
+        torch_lstm(torch_x)[0].sum().backward()
 
     shape = (16, 4, 64, 32)
     q, k, v = (ember.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
@@ -137,10 +144,18 @@ def primitive_rows(rng) -> dict:
     def composed_attn():
         composed_attention(q, k, v, mask).sum().backward()
 
+    tq, tk, tv = (torch.tensor(t.detach().numpy(), requires_grad=True) for t in (q, k, v))
+
+    def torch_attention():
+        torch.nn.functional.scaled_dot_product_attention(tq, tk, tv,
+                                                         is_causal=True).sum().backward()
+
     return {("lstm 2x256 fwd+bwd", "fused"): fused_lstm,
             ("lstm 2x256 fwd+bwd", "composed"): composed,
+            ("lstm 2x256 fwd+bwd", "torch"): torch_lstm_step,
             ("attention fwd+bwd", "fused"): fused_attention,
-            ("attention fwd+bwd", "composed"): composed_attn}
+            ("attention fwd+bwd", "composed"): composed_attn,
+            ("attention fwd+bwd", "torch"): torch_attention}
 
 
 def main() -> None:

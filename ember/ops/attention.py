@@ -3,7 +3,10 @@
 Forward keeps the attention probabilities p for backward, whose closed form is
 dv = p^T g, dp = g v^T, ds = p (dp - rowsum(dp p)), dq = ds k * scale, dk = ds^T q * scale,
 d(mask) = ds, instead of the graph of a dozen nodes the composition records (matmul, mul, add,
-amax, sub, exp, sum, div, dropout, matmul) and their temporaries.
+amax, sub, exp, sum, div, dropout, matmul) and their temporaries. Causal attention of
+(16, 4, 64, 32), forward and backward in float32 on one thread: 9.3 ms, against 13.9 ms composed
+of ember's primitives and 12.6 ms in PyTorch (minimum of 9 interleaved rounds on the project's
+busy 2-core machine, benchmarks/sequence.py; the medians are closer: 19, 22 and 23 ms).
 
 The softmax subtracts each row's maximum (a constant: softmax does not depend on it), and a row
 that is masked everywhere attends to nothing (zeros out, zero gradients), as PyTorch's.
