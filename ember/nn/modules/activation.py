@@ -200,6 +200,9 @@ class MultiheadAttention(Module):
                 key_padding_mask: Tensor | None = None, need_weights: bool = True,
                 attn_mask: Tensor | None = None, average_attn_weights: bool = True,
                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+        """(output, attention weights or None) as in the class docstring. Raises
+        AssertionError for a boolean and a float mask together or inconsistent sizes,
+        RuntimeError for an attn_mask of the wrong shape."""
         key_padding_mask = F._canonical_mask(key_padding_mask, "key_padding_mask",
                                              F._none_or_dtype(attn_mask), "attn_mask",
                                              query.dtype)

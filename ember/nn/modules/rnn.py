@@ -112,17 +112,23 @@ class RNNBase(Module):
 
     @property
     def all_weights(self) -> list[list]:
+        """The parameters as a list per layer and direction: [w_ih, w_hh, (b_ih, b_hh),
+        (w_hr)] each, in the order of `_flat_weights`."""
         return [[getattr(self, name) for name in names] for names in self._all_weights]
 
     def flatten_parameters(self) -> None:
         """A no-op: PyTorch packs the weights for cuDNN here; ember has nothing to pack."""
 
     def reset_parameters(self) -> None:
+        """Every weight and bias uniform in (-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as
+        PyTorch's."""
         bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for weight in self.parameters():
             init.uniform_(weight, -bound, bound)
 
     def check_input(self, input: Tensor, batch_sizes) -> None:
+        """Raises ValueError if input's dtype is not the weights', RuntimeError if it is not
+        3-D (2-D when packed, batch_sizes given) or its last dim is not input_size."""
         weight_dtype = self._flat_weights[0].dtype
         if input.dtype != weight_dtype:
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
@@ -136,6 +142,7 @@ class RNNBase(Module):
                                f"{self.input_size}, got {input.size(-1)}")
 
     def get_expected_hidden_size(self, input: Tensor, batch_sizes) -> tuple[int, int, int]:
+        """(D * num_layers, N, H_out): the shape h_0 must have for this (batched) input."""
         return (self.num_layers * (2 if self.bidirectional else 1),
                 self._mini_batch(input, batch_sizes), self.proj_size or self.hidden_size)
 
@@ -146,14 +153,19 @@ class RNNBase(Module):
 
     def check_hidden_size(self, hx: Tensor, expected_hidden_size: tuple,
                           msg: str = "Expected hidden size {}, got {}") -> None:
+        """Raises RuntimeError (msg formatted with both shapes) if hx is not shaped
+        expected_hidden_size."""
         if tuple(hx.size()) != tuple(expected_hidden_size):
             raise RuntimeError(msg.format(tuple(expected_hidden_size), list(hx.size())))
 
     def check_forward_args(self, input: Tensor, hidden: Tensor, batch_sizes) -> None:
+        """check_input, then check_hidden_size of hidden against the expected shape."""
         self.check_input(input, batch_sizes)
         self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
 
     def permute_hidden(self, hx: Tensor, permutation):
+        """hx with its batch dim (1) reordered by permutation (a PackedSequence's sorted or
+        unsorted indices); hx itself when permutation is None."""
         return hx if permutation is None else hx[:, permutation]
 
     def extra_repr(self) -> str:
@@ -265,6 +277,9 @@ class RNN(RNNBase):
         super().__init__(modes[self.nonlinearity], *args, **kwargs)
 
     def forward(self, input, hx: Tensor | None = None):
+        """(output, h_n) for input (a tensor or PackedSequence) and h_0 (zeros when hx is
+        None), shaped as in the class docstring; output is a PackedSequence for a packed input.
+        Raises ValueError for a wrong input dim or dtype, RuntimeError for wrong sizes."""
         return self._forward(input, hx, with_cell=False)
 
 
@@ -283,10 +298,13 @@ class LSTM(RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def get_expected_cell_size(self, input: Tensor, batch_sizes) -> tuple[int, int, int]:
+        """(D * num_layers, N, hidden_size): the shape c_0 must have for this input."""
         return (self.num_layers * (2 if self.bidirectional else 1),
                 self._mini_batch(input, batch_sizes), self.hidden_size)
 
     def check_forward_args(self, input: Tensor, hidden, batch_sizes) -> None:
+        """check_input, then the shapes of hidden = (h_0, c_0); RuntimeError if one is
+        wrong."""
         self.check_input(input, batch_sizes)
         self.check_hidden_size(hidden[0], self.get_expected_hidden_size(input, batch_sizes),
                                "Expected hidden[0] size {}, got {}")
@@ -294,11 +312,15 @@ class LSTM(RNNBase):
                                "Expected hidden[1] size {}, got {}")
 
     def permute_hidden(self, hx, permutation):
+        """RNNBase.permute_hidden of h and c when hx is the pair (h, c)."""
         if isinstance(hx, tuple):
             return tuple(super(LSTM, self).permute_hidden(h, permutation) for h in hx)
         return super().permute_hidden(hx, permutation)
 
     def forward(self, input, hx=None):
+        """(output, (h_n, c_n)) for input (a tensor or PackedSequence) and hx = (h_0, c_0)
+        (zeros when None), shaped as in the class docstring. Raises ValueError for a wrong input
+        dim or dtype, RuntimeError for wrong sizes."""
         return self._forward(input, hx, with_cell=True)
 
 
@@ -316,4 +338,7 @@ class GRU(RNNBase):
         super().__init__("GRU", *args, **kwargs)
 
     def forward(self, input, hx: Tensor | None = None):
+        """(output, h_n) for input (a tensor or PackedSequence) and h_0 (zeros when hx is
+        None), shaped as in the class docstring; output is a PackedSequence for a packed input.
+        Raises ValueError for a wrong input dim or dtype, RuntimeError for wrong sizes."""
         return self._forward(input, hx, with_cell=False)

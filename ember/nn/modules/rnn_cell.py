@@ -45,6 +45,7 @@ class RNNCellBase(Module):
         return s
 
     def reset_parameters(self) -> None:
+        """Every weight and bias uniform in (-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
         bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for weight in self.parameters():
             init.uniform_(weight, -bound, bound)
@@ -92,6 +93,8 @@ class RNNCell(RNNCellBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        """h' (N, H) or (H) from input (N, H_in) or (H_in) and hx (zeros when None). Raises
+        ValueError for an input or hx that is not 1-D or 2-D, RuntimeError for wrong sizes."""
         input, (hx,), batched = self._prepare(input, [hx], "RNNCell", ["hidden"])
         if self.nonlinearity == "tanh":
             out = recurrent.rnn_tanh_cell(input, hx, *self._weights())
@@ -115,6 +118,9 @@ class LSTMCell(RNNCellBase):
                          dtype=dtype)
 
     def forward(self, input: Tensor, hx=None) -> tuple[Tensor, Tensor]:
+        """(h', c'), each (N, H) or (H), from input (N, H_in) or (H_in) and hx = (h, c) (zeros
+        when None). Raises ValueError for a state that is not 1-D or 2-D, RuntimeError for
+        wrong sizes."""
         given = [None, None] if hx is None else list(hx)
         input, states, batched = self._prepare(input, given, "LSTMCell", ["hx[0]", "hx[1]"])
         h, c = recurrent.lstm_cell(input, states, *self._weights())
@@ -134,6 +140,8 @@ class GRUCell(RNNCellBase):
                          dtype=dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        """h' (N, H) or (H) from input (N, H_in) or (H_in) and hx (zeros when None). Raises
+        ValueError for an input or hx that is not 1-D or 2-D, RuntimeError for wrong sizes."""
         input, (hx,), batched = self._prepare(input, [hx], "GRUCell", ["hidden"])
         out = recurrent.gru_cell(input, hx, *self._weights())
         return out if batched else out.squeeze(0)

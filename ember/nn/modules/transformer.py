@@ -126,6 +126,10 @@ class TransformerEncoderLayer(_Layer):
 
     def forward(self, src: Tensor, src_mask: Tensor | None = None,
                 src_key_padding_mask: Tensor | None = None, is_causal: bool = False) -> Tensor:
+        """src through self-attention and the feed-forward block (shapes in the class
+        docstring). Masks are boolean (True: not attended) or additive float; is_causal is a
+        hint that src_mask is the causal mask. Raises AssertionError for a boolean and a float
+        mask together, RuntimeError for a mask of the wrong shape."""
         src_key_padding_mask = F._canonical_mask(src_key_padding_mask, "src_key_padding_mask",
                                                  F._none_or_dtype(src_mask), "src_mask",
                                                  src.dtype)
@@ -168,6 +172,8 @@ class TransformerDecoderLayer(_Layer):
                 memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
                 memory_key_padding_mask: Tensor | None = None, tgt_is_causal: bool = False,
                 memory_is_causal: bool = False) -> Tensor:
+        """tgt through self-attention, attention over memory and the feed-forward block
+        (shapes in the class docstring); masks as TransformerEncoderLayer.forward's."""
         x = tgt
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
@@ -244,6 +250,9 @@ class TransformerEncoder(Module):
     def forward(self, src: Tensor, mask: Tensor | None = None,
                 src_key_padding_mask: Tensor | None = None,
                 is_causal: bool | None = None) -> Tensor:
+        """src through every layer, then norm; shapes as TransformerEncoderLayer's.
+        is_causal=None: detected from mask (the square subsequent mask). In inference, padded
+        positions come out as zeros as described in the class docstring."""
         padding = src_key_padding_mask
         src_key_padding_mask = F._canonical_mask(src_key_padding_mask, "src_key_padding_mask",
                                                  F._none_or_dtype(mask), "mask", src.dtype)
@@ -295,6 +304,8 @@ class TransformerDecoder(Module):
                 memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
                 memory_key_padding_mask: Tensor | None = None,
                 tgt_is_causal: bool | None = None, memory_is_causal: bool = False) -> Tensor:
+        """tgt through every decoder layer (each attending to memory), then norm; shapes as
+        TransformerDecoderLayer's. tgt_is_causal=None: detected from tgt_mask."""
         seq_len = _get_seq_len(tgt, self.layers[0].self_attn.batch_first)
         tgt_is_causal = _detect_is_causal_mask(tgt_mask, tgt_is_causal, seq_len)
         output = tgt
@@ -354,6 +365,9 @@ class Transformer(Module):
                 memory_key_padding_mask: Tensor | None = None,
                 src_is_causal: bool | None = None, tgt_is_causal: bool | None = None,
                 memory_is_causal: bool = False) -> Tensor:
+        """The decoder's output (T, N, E) for tgt, attending to the encoder's output for src
+        (shapes in the class docstring). Raises RuntimeError if src and tgt differ in batch
+        size or their feature size is not d_model."""
         batch_dim = 0 if self.batch_first else 1
         if src.dim() == 3 and src.size(batch_dim) != tgt.size(batch_dim):
             raise RuntimeError("the batch number of src and tgt must be equal")
