@@ -8,6 +8,12 @@ amax, sub, exp, sum, div, dropout, matmul) and their temporaries. Causal attenti
 of ember's primitives and 12.6 ms in PyTorch (minimum of 9 interleaved rounds on the project's
 busy 2-core machine, benchmarks/sequence.py; the medians are closer: 19, 22 and 23 ms).
 
+On arrays each step after the first product writes into that product's array (`_into`): one
+score-sized allocation in forward instead of five, and two fewer in backward. In CPU time
+(minimum of 60 interleaved rounds) that took the same causal attention from 4.7 to 4.2 ms
+forward and backward (PyTorch: 4.8), and the forward alone from 2.3 to 1.9 ms (PyTorch: 1.2; its
+flash kernel skips the masked half of the scores).
+
 The softmax subtracts each row's maximum (a constant: softmax does not depend on it), and a row
 that is masked everywhere attends to nothing (zeros out, zero gradients), as PyTorch's.
 
@@ -60,18 +66,21 @@ class ScaledDotProductAttention(Function):
         """softmax(q k^T * scale + mask + causal mask) over the last dim."""
         scores = _grouped_product(q * ctx.scale, np.swapaxes(k, -1, -2), ctx.groups[0])
         if mask is not None:
-            scores = scores + mask
+            scores = _into(np.add, scores, mask)
         if ctx.causal:
             rows, cols = scores.shape[-2], scores.shape[-1]
             above = np.triu(np.ones((rows, cols), dtype=bool), 1)
-            scores = scores + np.where(above, -np.inf, 0).astype(ctx.dtype)
+            scores = _into(np.add, scores, np.where(above, -np.inf, 0).astype(ctx.dtype))
         # Shift by the row maximum: a constant array (np.max of a Tensor is NumPy's, on its
         # data), which softmax does not depend on. Rows masked everywhere get p = 0.
         shift = np.max(scores, axis=-1, keepdims=True)
         empty = ~np.isfinite(shift)
         shift = np.where(empty, 0, shift).astype(ctx.dtype)
-        exps = np.exp(scores - shift)
-        return exps / (np.sum(exps, axis=-1, keepdims=True) + empty.astype(ctx.dtype))
+        shifted = _into(np.subtract, scores, shift)
+        exps = np.exp(shifted, out=shifted) if isinstance(shifted, np.ndarray) else np.exp(
+            shifted)
+        total = np.sum(exps, axis=-1, keepdims=True) + empty.astype(ctx.dtype)
+        return _into(np.divide, exps, total)
 
     def backward(ctx, g):
         q, k, v, mask = ctx.saved_tensors
@@ -85,14 +94,26 @@ class ScaledDotProductAttention(Function):
         if needs[0] or needs[1] or len(needs) > 3 and needs[3]:
             dp = _grouped_product(g, np.swapaxes(v, -1, -2), groups_v)
             if keep is not None:
-                dp = dp * keep
-            ds = p * (dp - np.sum(dp * p, axis=-1, keepdims=True))
+                dp = _into(np.multiply, dp, keep)
+            row_sums = np.sum(dp * p, axis=-1, keepdims=True)
+            ds = _into(np.multiply, _into(np.subtract, dp, row_sums), p)
             if needs[0]:
-                dq = _grouped_product(ds, k, groups_k) * ctx.scale
+                dq = _into(np.multiply, _grouped_product(ds, k, groups_k), ctx.scale)
             if needs[1]:
-                dk = _grouped_transposed_product(ds, q, groups_k) * ctx.scale
+                dk = _into(np.multiply, _grouped_transposed_product(ds, q, groups_k), ctx.scale)
             dmask = ds
         return (dq, dk, dv) if len(needs) == 3 else (dq, dk, dv, dmask)
+
+
+def _into(ufunc, a, b):
+    """ufunc(a, b), written into a when a is an array of the result's shape: every a given
+    here is a temporary of this op (a product, or the previous _into), so the forward and the
+    ordinary backward allocate no score-sized array but the first. On Tensors (a recorded
+    backward) a new Tensor."""
+    if isinstance(a, np.ndarray) and isinstance(b, (np.ndarray, float, int)) and (
+            np.broadcast_shapes(a.shape, np.shape(b)) == a.shape):
+        return ufunc(a, b, out=a)
+    return ufunc(a, b)
 
 
 def _grouped_product(a, b, groups: int):
