@@ -12,7 +12,7 @@ from ... import dtypes as _dt
 from ...ops.attention import ScaledDotProductAttention
 from ...random import rng_of
 from ...shapes import cat
-from ...tensor import Tensor
+from ...tensor import Tensor, _make
 from .activation import softmax
 from .dropout import dropout
 from .linear import linear
@@ -106,7 +106,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                f"{tuple(attn_mask.shape)} does not broadcast to the attention "
                                f"scores' shape {shape}")
         if kind == np.bool_:
-            attn_mask = Tensor(np.where(attn_mask._data, 0, -np.inf).astype(dtype))
+            attn_mask = _make(np.where(attn_mask._data, 0, -np.inf).astype(dtype), None)
         inputs.append(attn_mask)
     keep = None
     if dropout_p > 0.0:
@@ -149,7 +149,7 @@ def _canonical_mask(mask: Tensor | None, mask_name: str, other_type, other_name:
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use "
                       f"same type for both instead.", stacklevel=2)
     if not is_float:
-        return Tensor(np.where(mask._data, -np.inf, 0).astype(_dt.to_np(target_type)))
+        return _make(np.where(mask._data, -np.inf, 0).astype(_dt.to_np(target_type)), None)
     return mask
 
 
@@ -297,7 +297,7 @@ def multi_head_attention_forward(
     v = (v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_v is None
          else _static(static_v, "static_v", bsz * num_heads, head_dim))
     if add_zero_attn:
-        zeros = Tensor(np.zeros((bsz * num_heads, 1, head_dim), dtype=k._data.dtype))
+        zeros = _make(np.zeros((bsz * num_heads, 1, head_dim), dtype=k._data.dtype), None)
         k, v = cat([k, zeros], 1), cat([v, zeros], 1)
         attn_mask = None if attn_mask is None else _pad_last(attn_mask)
         key_padding_mask = None if key_padding_mask is None else _pad_last(key_padding_mask)
@@ -341,5 +341,5 @@ def multi_head_attention_forward(
 
 def _pad_last(mask: Tensor) -> Tensor:
     """One more (zero: attend) column at the end of a mask."""
-    return cat([mask, Tensor(np.zeros(tuple(mask.shape[:-1]) + (1,), dtype=mask._data.dtype))],
+    return cat([mask, _make(np.zeros(tuple(mask.shape[:-1]) + (1,), dtype=mask._data.dtype), None)],
                -1)

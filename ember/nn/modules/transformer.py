@@ -13,7 +13,7 @@ import numpy as np
 from ... import dtypes as _dt
 from ...autograd import is_grad_enabled
 from ...devices import check_available
-from ...tensor import Tensor
+from ...tensor import Tensor, _make
 from .. import functional as F
 from .. import init
 from ..module import Module
@@ -30,7 +30,7 @@ __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder", "Transform
 def _generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
     check_available(device)
     np_dtype = _dt.to_np(dtype) if dtype is not None else _dt.default_float.np
-    return Tensor(np.triu(np.full((sz, sz), -np.inf, dtype=np_dtype), 1))
+    return _make(np.triu(np.full((sz, sz), -np.inf, dtype=np_dtype), 1), None)
 
 
 def _get_seq_len(src: Tensor, batch_first: bool) -> int:
@@ -266,7 +266,7 @@ class TransformerEncoder(Module):
                            src_key_padding_mask=src_key_padding_mask)
         if self._drops_padding(src, mask, padding):
             keep = padding._data == 0 if padding._data.dtype != np.bool_ else ~padding._data
-            output = output * Tensor(keep[..., None].astype(output._data.dtype))
+            output = output * _make(keep[..., None].astype(output._data.dtype), None)
         if self.norm is not None:
             output = self.norm(output)
         return output

@@ -18,7 +18,7 @@ import numpy as np
 
 from ... import dtypes
 from ...shapes import cat
-from ...tensor import Tensor
+from ...tensor import Tensor, _make
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence",
            "pad_sequence", "unpad_sequence", "pack_sequence", "unpack_sequence"]
@@ -110,7 +110,7 @@ def invert_permutation(permutation: Tensor | None) -> Tensor | None:
     order = _int64(permutation)
     inverse = np.empty_like(order)
     inverse[order] = np.arange(order.size)
-    return Tensor(inverse)
+    return _make(inverse, None)
 
 
 def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
@@ -141,7 +141,7 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
         order = np.arange(lengths.size)
     else:
         order = np.argsort(-lengths, kind="stable")
-        sorted_indices = Tensor(order)
+        sorted_indices = _make(order, None)
         lengths = lengths[order]
     if lengths.size and lengths.min() <= 0:
         raise RuntimeError("Length of all samples has to be greater than 0, but found an element "
@@ -156,13 +156,13 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
     batch_index = order[np.concatenate([np.arange(b) for b in batch_sizes] or [[]]).astype(
         np.int64)]
     index = (batch_index, time_index) if batch_first else (time_index, batch_index)
-    return PackedSequence(input[index], Tensor(batch_sizes.astype(np.int64)), sorted_indices,
+    return PackedSequence(input[index], _make(batch_sizes.astype(np.int64), None), sorted_indices,
                           None)
 
 
 def _padding_row(like: Tensor, padding_value: float) -> Tensor:
     """One row of padding_value shaped like a row of `like` (whose dim 0 runs over steps)."""
-    return Tensor(np.full((1,) + tuple(like.shape[1:]), padding_value, dtype=like._data.dtype))
+    return _make(np.full((1,) + tuple(like.shape[1:]), padding_value, dtype=like._data.dtype), None)
 
 
 def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
@@ -189,7 +189,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
         unsorted = _int64(sequence.unsorted_indices)
         rows, lengths = rows[:, unsorted], lengths[unsorted]
     padded = cat([data, _padding_row(data, padding_value)])[rows.T if batch_first else rows]
-    return padded, Tensor(lengths.astype(np.int64))
+    return padded, _make(lengths.astype(np.int64), None)
 
 
 def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0,
