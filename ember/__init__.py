@@ -85,6 +85,16 @@ from .random import (
     seed,
     set_rng_state,
 )
+from .recurrent import (
+    gru,
+    gru_cell,
+    lstm,
+    lstm_cell,
+    rnn_relu,
+    rnn_relu_cell,
+    rnn_tanh,
+    rnn_tanh_cell,
+)
 from .reductions import *  # noqa: F403
 from .reductions import all, any, max, min, sum  # noqa: F401
 from .sampling import *  # noqa: F403

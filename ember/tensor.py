@@ -159,7 +159,7 @@ class Tensor:
         return bool(self._data.flags.c_contiguous)
 
     def contiguous(self, memory_format=None) -> Tensor:
-        return self if self._data.flags.c_contiguous else self.clone()
+        return self if self._data.flags.c_contiguous else _clone(self, order="C")
 
     def stride(self, dim: int | None = None):
         """Steps between elements along each dim, in elements (not bytes, as NumPy's)."""
@@ -409,10 +409,12 @@ class _HookHandle:
             self.hooks.remove(self.hook)
 
 
-def _clone(t: Tensor) -> Tensor:
+def _clone(t: Tensor, order: str = "K") -> Tensor:
+    """A copy; order "K" keeps the strides (as PyTorch's clone), "C" makes it contiguous."""
     if t.requires_grad and _mode.enabled:
-        return ops.Cast.apply(t, dtype=t._data.dtype)  # astype copies; its backward passes through
-    return _make(t._data.copy(), None)
+        # astype copies; its backward passes through
+        return ops.Cast.apply(t, dtype=t._data.dtype, order=order)
+    return _make(t._data.copy(order=order), None)
 
 
 autograd.bind_tensor_class(Tensor)

@@ -5,6 +5,7 @@ import warnings
 # The layers' primitives, reached as ember.ops.conv.Convolution and so on.
 from . import (  # noqa: E402, F401
     activation,
+    attention,
     conv,
     decompositions,
     embedding,
@@ -12,6 +13,7 @@ from . import (  # noqa: E402, F401
     norm,
     pool,
     products,
+    rnn,
     special,
 )
 from .division import *  # noqa: F403

@@ -290,9 +290,9 @@ class Cast(Function):
     op_name = "to"
     torch_name = "ToCopyBackward0"
 
-    def forward(ctx, a, dtype=None):
+    def forward(ctx, a, dtype=None, order="K"):
         ctx.dtype = a.dtype
-        return a.astype(dtype)
+        return a.astype(dtype, order=order)
 
     def backward(ctx, g):
         return Cast.call(g, dtype=ctx.dtype)

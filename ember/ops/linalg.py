@@ -60,7 +60,7 @@ class Linear(Function):
     def forward(ctx, x, weight, bias=None):
         needs = ctx.needs_input_grad
         ctx.save_for_backward(x if needs[1] else None, weight if needs[0] else None)
-        out = x @ weight.T
+        out = _rows_times(x, weight.T)
         if bias is not None:
             out += bias
         return out
@@ -68,7 +68,7 @@ class Linear(Function):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        gx = g @ w if needs[0] else None
+        gx = _rows_times(g, w) if needs[0] else None
         gw = gb = None
         if needs[1]:
             gw = (g.T @ x) if g.ndim == 2 else np.reshape(g, (-1, g.shape[-1])).T @ np.reshape(
@@ -77,3 +77,13 @@ class Linear(Function):
             gb = np.sum(g, axis=tuple(range(g.ndim - 1)))
         return gx, gw, gb
 # --8<-- [end:linear-op]
+
+
+def _rows_times(a, b):
+    """a @ b for a 2-D b, with a's leading dims folded into rows: one GEMM, where NumPy's
+    matmul of a 3-D a makes one small GEMM per leading index (2-2.5x slower for the
+    (35, 20, 256) @ (256, 10000) decoder of a word-level language model)."""
+    if a.ndim <= 2:
+        return a @ b
+    rows = np.reshape(a, (-1, a.shape[-1])) @ b
+    return np.reshape(rows, tuple(a.shape[:-1]) + (b.shape[-1],))

@@ -1,6 +1,6 @@
 """Second derivatives of the layer primitives (activations, convolution, pooling, normalization,
-losses): gradgradcheck in float64 for each op and its options, and parity with PyTorch for the
-gradient of a function of the gradient (create_graph=True).
+losses, recurrent layers, attention): gradgradcheck in float64 for each op and its options, and
+parity with PyTorch for the gradient of a function of the gradient (create_graph=True).
 
 A case is (id, fn, inputs). `fn(m, *tensors)` is written once against the module `m` (ember or
 torch); `inputs` lists (shape, domain) of the differentiable inputs. Targets, class weights and
@@ -69,6 +69,29 @@ def sync_batch_norm_one_rank(m, x, w, b):
     if m.__name__ == "torch":
         return F(m).batch_norm(x, None, None, w, b, training=True)
     return BatchNormTraining.apply(x, w, b, eps=1e-5, momentum=0.1, sync=_OneRank())
+
+
+def recurrent(m, name: str, x, states, weights, **options):
+    """torch.lstm / gru / rnn_tanh / rnn_relu (one layer, biases; bidirectional when there are
+    two directions' weights) as one flat tensor: output, then the final states. A packed x
+    (rows, features) goes with options["batch_sizes"]."""
+    directions = len(weights) // 4
+    sizes = options.get("batch_sizes")
+    common = (list(weights), True, 1, 0.0, False, directions == 2)
+    if sizes is None:
+        result = getattr(m, name)(x, states, *common, False)
+    else:
+        result = getattr(m, name)(x, m.tensor(sizes), states, *common)
+    return m.cat([t.reshape(-1) for t in result])
+
+
+def attention(m, q, k, v, mask=None, **options):
+    """F.scaled_dot_product_attention; in torch through its math backend, the one whose
+    gradient is differentiable (the CPU flash kernel's backward is not)."""
+    if m.__name__ == "torch":
+        with m.nn.attention.sdpa_kernel(m.nn.attention.SDPBackend.MATH):
+            return F(m).scaled_dot_product_attention(q, k, v, mask, **options)
+    return F(m).scaled_dot_product_attention(q, k, v, mask, **options)
 
 
 R, UNIT, PROB = "real", "unit", "prob"
@@ -175,6 +198,31 @@ CASES = [
      lambda m, x, y: F(m).binary_cross_entropy_with_logits(
          x, y, reduction="none", pos_weight=const(m, POS_WEIGHT)), [((5, 4), R), ((5, 4), UNIT)]),
 ]
+# ---- recurrent layers (T=3, B=2, input 2, hidden 2) and attention
+LSTM_WEIGHTS = [((8, 2), R), ((8, 2), R), ((8,), R), ((8,), R)]
+CASES += [
+    ("lstm", lambda m, x, h, c, *w: recurrent(m, "lstm", x, (h, c), w),
+     [((3, 2, 2), R), ((1, 2, 2), R), ((1, 2, 2), R), *LSTM_WEIGHTS]),
+    ("lstm_projection",  # proj_size 1: weight_hh (8, 1), weight_hr (1, 2)
+     lambda m, x, h, c, *w: recurrent(m, "lstm", x, (h, c), w),
+     [((2, 2, 2), R), ((1, 2, 1), R), ((1, 2, 2), R), ((8, 2), R), ((8, 1), R), ((8,), R),
+      ((8,), R), ((1, 2), R)]),
+    ("gru_packed_bidirectional",  # lengths 3, 2, 1; input and hidden size 1
+     lambda m, x, h, *w: recurrent(m, "gru", x, h, w, batch_sizes=[3, 2, 1]),
+     [((6, 1), R), ((2, 3, 1), R)] + [((3, 1), R), ((3, 1), R), ((3,), R), ((3,), R)] * 2),
+    ("rnn_tanh", lambda m, x, h, *w: recurrent(m, "rnn_tanh", x, h, w),
+     [((3, 2, 2), R), ((1, 2, 2), R), ((2, 2), R), ((2, 2), R), ((2,), R), ((2,), R)]),
+    ("rnn_relu_packed", lambda m, x, h, *w: recurrent(m, "rnn_relu", x, h, w, batch_sizes=[2, 1]),
+     [((3, 2), R), ((1, 2, 2), R), ((2, 2), R), ((2, 2), R), ((2,), R), ((2,), R)]),
+    ("lstm_cell", lambda m, x, h, c, *w: m.cat(m.lstm_cell(x, (h, c), *w), 1),
+     [((2, 2), R), ((2, 2), R), ((2, 2), R), *LSTM_WEIGHTS]),
+    ("sdpa_float_mask", lambda m, q, k, v, mask: attention(m, q, k, v, mask),
+     [((2, 3, 2), R), ((2, 4, 2), R), ((2, 4, 3), R), ((3, 4), R)]),
+    ("sdpa_causal_scale", lambda m, q, k, v: attention(m, q, k, v, is_causal=True, scale=0.7),
+     [((1, 2, 4, 2), R), ((1, 2, 4, 2), R), ((1, 2, 4, 2), R)]),
+    ("sdpa_gqa", lambda m, q, k, v: attention(m, q, k, v, enable_gqa=True),
+     [((1, 4, 2, 2), R), ((1, 2, 3, 2), R), ((1, 2, 3, 2), R)]),
+]
 IDS = [c[0] for c in CASES]
 GRADCHECK_CASES = CASES  # see tests/test_op_coverage.py
 
@@ -237,7 +285,8 @@ def test_second_derivatives_match_torch(torch, name, fn, inputs):
     _assert_derivatives_match_torch(torch, name, fn, inputs, order=2)
 
 
-THIRD_ORDER = ["gelu", "silu", "conv2d_stride_padding", "max_pool2d_overlapping_padded",
+THIRD_ORDER = ["gelu", "silu", "lstm", "gru_packed_bidirectional", "sdpa_causal_scale",
+               "conv2d_stride_padding", "max_pool2d_overlapping_padded",
                "avg_pool2d_padded_ceil_exclude_pad", "adaptive_avg_pool2d_uneven",
                "cross_entropy_weight_smoothing_ignore_index",
                "binary_cross_entropy_with_logits_pos_weight_sum"]

@@ -7,6 +7,8 @@ each checks arguments as PyTorch does and calls the primitive below it.
 from ...shapes import pad
 from .activation import *
 from .activation_pointwise import *
+from .attention import *
+from .attention import _canonical_mask, _none_or_dtype  # noqa: F401 - used as F._canonical_mask
 from .conv import *
 from .ctc import *
 from .distance import *

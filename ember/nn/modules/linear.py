@@ -45,3 +45,8 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """Linear under another name: MultiheadAttention's out_proj (PyTorch keeps it apart from
+    Linear for its quantization tools; checkpoints name this class)."""

@@ -1,9 +1,9 @@
-"""ember.nn.utils: gradient clipping, flattening parameters to a vector, and parametrizations
-(weight_norm, spectral_norm) (torch.nn.utils)."""
+"""ember.nn.utils: gradient clipping, flattening parameters to a vector, parametrizations
+(weight_norm, spectral_norm) and packed sequences (rnn) (torch.nn.utils)."""
 
-from . import parametrizations, parametrize
+from . import parametrizations, parametrize, rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
-           "parameters_to_vector", "vector_to_parameters", "parametrizations", "parametrize"]
+           "parameters_to_vector", "vector_to_parameters", "parametrizations", "parametrize", "rnn"]
