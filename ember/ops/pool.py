@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from .conv import Pads, Pair, crop_hw, pad_hw, padded_shape, windows
+from .conv import Pads, Pair, crop_spatial, pad_spatial, padded_shape, windows
 
 __all__ = ["MaxPool2D", "ArgmaxScatter", "ArgmaxGather", "AvgPool2D", "WindowSpread",
            "max_pool_with_argmax"]
@@ -59,7 +59,7 @@ class ArgmaxScatter(Function):
             else:
                 np.multiply(g, hit, out=routed)
                 np.add(target, routed, out=target)
-        return crop_hw(grad_xp, pads)
+        return crop_spatial(grad_xp, pads)
 
     def backward(ctx, gg):
         return ArgmaxGather.call(gg, argmax=ctx.argmax, geometry=ctx.geometry)
@@ -74,7 +74,7 @@ class ArgmaxGather(Function):
     def forward(ctx, x, argmax=None, geometry=None):
         ctx.argmax, ctx.geometry = argmax, geometry
         kernel, stride, dilation, pads, _ = geometry
-        win = windows(pad_hw(x, pads, 0), kernel, stride, dilation, argmax.shape[2:])
+        win = windows(pad_spatial(x, pads, 0), kernel, stride, dilation, argmax.shape[2:])
         out = np.zeros(argmax.shape, dtype=x.dtype)
         for k in range(kernel[0] * kernel[1]):
             np.copyto(out, win[:, :, k // kernel[1], k % kernel[1]], where=argmax == k)
@@ -87,7 +87,7 @@ class ArgmaxGather(Function):
 def max_pool_with_argmax(x: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, pads: Pads,
                          out_hw: Pair) -> tuple[np.ndarray, np.ndarray]:
     """Window maxima and, per output, the winning kernel offset k = i*kw + j."""
-    win = windows(pad_hw(x, pads, -np.inf), kernel, stride, dilation, out_hw)
+    win = windows(pad_spatial(x, pads, -np.inf), kernel, stride, dilation, out_hw)
     out = win[:, :, 0, 0].copy()
     argmax = np.zeros(out.shape, dtype=np.min_scalar_type(kernel[0] * kernel[1] - 1))
     better = np.empty(out.shape, dtype=bool)
@@ -112,7 +112,7 @@ class AvgPool2D(Function):
 
     def forward(ctx, x, kernel: Pair, stride: Pair, pads: Pads, out_hw: Pair,
                 divisor: np.ndarray):
-        win = windows(pad_hw(x, pads, 0), kernel, stride, (1, 1), out_hw)
+        win = windows(pad_spatial(x, pads, 0), kernel, stride, (1, 1), out_hw)
         out = win[:, :, 0, 0].copy()
         for k in range(1, kernel[0] * kernel[1]):
             np.add(out, win[:, :, k // kernel[1], k % kernel[1]], out=out)
@@ -142,7 +142,7 @@ class WindowSpread(Function):
             for j in range(kernel[1]):
                 target = win[:, :, i, j]
                 np.add(target, share, out=target)
-        return crop_hw(grad_xp, pads)
+        return crop_spatial(grad_xp, pads)
 
     def backward(ctx, gg):
         return AvgPool2D.call(gg, out_hw=ctx.out_hw, **ctx.geometry)
