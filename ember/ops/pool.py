@@ -1,10 +1,14 @@
-"""Primitive Functions for 2-D pooling on NCHW arrays, read through ember.ops.conv's window view.
+"""Primitive Functions for 2-D pooling on NCHW arrays, read through ember.ops.conv's window view,
+and the gathers and scatters at flat positions of each (H, W) plane that adaptive max pooling and
+max unpooling are.
 
 The geometry (kernel, stride, dilation, per-side padding, output size) arrives already checked by
-ember.nn.functional.pool.
+ember.nn.functional.pool. (1-D pooling is 2-D pooling of height 1, as in PyTorch.)
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -12,7 +16,8 @@ from ..autograd import Function
 from .conv import Pads, Pair, crop_spatial, pad_spatial, padded_shape, windows
 
 __all__ = ["MaxPool2D", "ArgmaxScatter", "ArgmaxGather", "AvgPool2D", "WindowSpread",
-           "max_pool_with_argmax"]
+           "max_pool_with_argmax", "PlaneGather", "PlaneScatter", "AdaptiveMaxPool2D",
+           "MaxUnpool2D"]
 
 
 class MaxPool2D(Function):
@@ -146,3 +151,63 @@ class WindowSpread(Function):
 
     def backward(ctx, gg):
         return AvgPool2D.call(gg, out_hw=ctx.out_hw, **ctx.geometry)
+
+
+def _flat_positions(indices: np.ndarray, plane_size: int) -> np.ndarray:
+    """indices (N, C, ...) into each plane as positions in the whole (N*C*plane_size) array."""
+    planes = indices.shape[0] * indices.shape[1]
+    offsets = np.arange(planes, dtype=np.int64)[:, None] * plane_size
+    return (indices.reshape(planes, -1) + offsets).ravel()
+
+
+class PlaneGather(Function):
+    """out[n, c, ...] = x[n, c].flat[indices[n, c, ...]]: x's values at given positions of each
+    plane. Its backward is PlaneScatter (summing), whose backward it is."""
+
+    op_name = "adaptive_max_pool2d"
+
+    def forward(ctx, x, indices=None):
+        ctx.indices, ctx.plane = indices, x.shape[2:]
+        flat = np.ascontiguousarray(x).reshape(-1)
+        return flat[_flat_positions(indices, math.prod(ctx.plane))].reshape(indices.shape)
+
+    def backward(ctx, g):
+        return PlaneScatter.call(g, indices=ctx.indices, plane=ctx.plane)
+
+
+class PlaneScatter(Function):
+    """Zeros of shape (N, C, *plane) with each g[n, c, ...] added at position
+    indices[n, c, ...] of its plane (accumulate=False: written, the last write winning)."""
+
+    op_name = "adaptive_max_pool2d"
+    accumulate = True
+
+    def forward(ctx, g, indices=None, plane=()):
+        ctx.indices = indices
+        size = math.prod(plane)
+        positions = _flat_positions(indices, size)
+        total = g.shape[0] * g.shape[1] * size
+        if ctx.accumulate:
+            out = np.bincount(positions, weights=g.reshape(-1), minlength=total).astype(g.dtype)
+        else:
+            out = np.zeros(total, dtype=g.dtype)
+            out[positions] = g.reshape(-1)
+        return out.reshape(*g.shape[:2], *plane)
+
+    def backward(ctx, gg):
+        return PlaneGather.call(gg, indices=ctx.indices)
+
+
+class MaxUnpool2D(PlaneScatter):
+    """F.max_unpool2d: each value written at its index in a zero plane; the gradient is read
+    back from there (PlaneGather)."""
+
+    op_name, torch_name = "max_unpool2d", "MaxUnpool2DBackward0"
+    accumulate = False
+
+
+class AdaptiveMaxPool2D(PlaneGather):
+    """The maximum of each adaptive window, read at the positions (indices into each plane)
+    that ember.nn.functional.pool found; the gradient goes back to them (PlaneScatter)."""
+
+    op_name, torch_name = "adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0"
