@@ -154,20 +154,21 @@ class WindowSpread(Function):
 
 
 def _flat_positions(indices: np.ndarray, plane_size: int) -> np.ndarray:
-    """indices (N, C, ...) into each plane as positions in the whole (N*C*plane_size) array."""
-    planes = indices.shape[0] * indices.shape[1]
+    """indices (..., oh, ow) into each plane as positions in the whole array (..., *plane)."""
+    planes = math.prod(indices.shape[:-2])
     offsets = np.arange(planes, dtype=np.int64)[:, None] * plane_size
     return (indices.reshape(planes, -1) + offsets).ravel()
 
 
 class PlaneGather(Function):
-    """out[n, c, ...] = x[n, c].flat[indices[n, c, ...]]: x's values at given positions of each
-    plane. Its backward is PlaneScatter (summing), whose backward it is."""
+    """out[..., i, j] = x[...].flat[indices[..., i, j]]: x's values at given positions of each
+    (H, W) plane (the last two dims). Its backward is PlaneScatter (summing), whose backward it
+    is."""
 
     op_name = "adaptive_max_pool2d"
 
     def forward(ctx, x, indices=None):
-        ctx.indices, ctx.plane = indices, x.shape[2:]
+        ctx.indices, ctx.plane = indices, x.shape[-2:]
         flat = np.ascontiguousarray(x).reshape(-1)
         return flat[_flat_positions(indices, math.prod(ctx.plane))].reshape(indices.shape)
 
@@ -176,8 +177,8 @@ class PlaneGather(Function):
 
 
 class PlaneScatter(Function):
-    """Zeros of shape (N, C, *plane) with each g[n, c, ...] added at position
-    indices[n, c, ...] of its plane (accumulate=False: written, the last write winning)."""
+    """Zeros of shape (..., *plane) with each g[..., i, j] added at position
+    indices[..., i, j] of its plane (accumulate=False: written, the last write winning)."""
 
     op_name = "adaptive_max_pool2d"
     accumulate = True
@@ -186,13 +187,13 @@ class PlaneScatter(Function):
         ctx.indices = indices
         size = math.prod(plane)
         positions = _flat_positions(indices, size)
-        total = g.shape[0] * g.shape[1] * size
+        total = math.prod(g.shape[:-2]) * size
         if ctx.accumulate:
             out = np.bincount(positions, weights=g.reshape(-1), minlength=total).astype(g.dtype)
         else:
             out = np.zeros(total, dtype=g.dtype)
             out[positions] = g.reshape(-1)
-        return out.reshape(*g.shape[:2], *plane)
+        return out.reshape(*g.shape[:-2], *plane)
 
     def backward(ctx, gg):
         return PlaneGather.call(gg, indices=ctx.indices)

@@ -175,12 +175,11 @@ def adaptive_max_pool2d_checked(input: Tensor, output_size, return_indices: bool
     values = values.reshape(*values.shape[:4], -1)
     winner = np.argmax(values, axis=-1)  # NaN wins, as PyTorch propagates it
     kw = cols.shape[1]
-    indices = (np.take_along_axis(rows[:, None, :], (winner // kw)[..., None], -1)[..., 0] * w
-               + np.take_along_axis(cols[None, :, :], (winner % kw)[..., None], -1)[..., 0])
-    out = unbatched(AdaptiveMaxPool2D.apply(x, indices=indices), was_unbatched)
-    if not return_indices:
-        return out
-    return out, unbatched(Tensor(indices), was_unbatched)
+    indices = (rows[np.arange(len(rows))[:, None], winner // kw] * w
+               + cols[np.arange(len(cols)), winner % kw])
+    indices = indices[0] if was_unbatched else indices
+    out = AdaptiveMaxPool2D.apply(input, indices=indices)  # unbatched too: no squeeze node
+    return (out, Tensor(indices)) if return_indices else out
 
 
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: IntPair,
@@ -196,7 +195,7 @@ def max_unpool2d_checked(input, indices, kernel_size, stride, padding, output_si
     kernel = pair(kernel_size, "kernel_size", op, 1)
     stride = kernel if stride is None else pair(stride, "stride", op, 1)
     padding = pair(padding, "padding", op, 0)
-    x, was_unbatched = batched(input, op)
+    x, _ = batched(input, op)
     if not isinstance(indices, Tensor) or indices._data.dtype.kind not in "iu" or \
             tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"{op}: expected integer indices of the input's shape "
@@ -209,12 +208,11 @@ def max_unpool2d_checked(input, indices, kernel_size, stride, padding, output_si
         if len(tuple(output_size)) not in (2, 3, 4):
             raise ValueError(f"{op}: output_size must have 2 elements (or the input's leading "
                              f"sizes first), got {output_size!r}")
-    index = indices._data.reshape(x.shape)
+    index = indices._data
     if index.size and (index.min() < 0 or index.max() >= plane[0] * plane[1]):
         raise RuntimeError(f"{op}: found an invalid max index {int(index.max())} for an output "
                            f"of size {plane[0]} x {plane[1]}")
-    out = MaxUnpool2D.apply(x, indices=index.astype(np.int64), plane=plane)
-    return unbatched(out, was_unbatched)
+    return MaxUnpool2D.apply(input, indices=index.astype(np.int64), plane=plane)
 
 
 def _as_2d(input: Tensor, op: str) -> tuple[Tensor, bool]:
