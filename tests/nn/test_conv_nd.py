@@ -35,6 +35,10 @@ CASES = [
     ("conv_transpose1d",
      lambda m, x, w, b: _F(m).conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1),
      [((2, 3, 4), "real"), ((3, 2, 3), "real"), ((2,), "real")]),
+    # rows longer than 8: col2im's path (shorter ones take the spatial-major one)
+    ("conv_transpose1d_long_rows_groups",
+     lambda m, x, w: _F(m).conv_transpose1d(x, w, stride=2, groups=2, dilation=2),
+     [((1, 4, 10), "real"), ((4, 1, 3), "real")]),
     ("conv_transpose2d_groups_dilation_output_padding",
      lambda m, x, w, b: _F(m).conv_transpose2d(x, w, b, **TRANSPOSE_2D),
      [((1, 4, 3, 3), "real"), ((4, 1, 3, 2), "real"), ((2,), "real")]),
@@ -110,6 +114,7 @@ LAYERS = [
     ("ConvTranspose2d", (4, 3, (3, 4)),
      dict(stride=2, padding=(1, 2), output_padding=(1, 0), dilation=(1, 2)), (2, 4, 5, 4)),
     ("ConvTranspose2d", (3, 2, 4), dict(stride=2, padding=1, bias=False), (3, 4, 4)),
+    ("ConvTranspose2d", (4, 6, 3), dict(stride=(1, 2), padding=1, groups=2), (2, 4, 3, 11)),
     ("ConvTranspose3d", (2, 3, 2), dict(stride=2, groups=1), (1, 2, 2, 3, 2)),
 ]
 
