@@ -26,6 +26,8 @@ __all__ = ["Convolution", "ConvTranspose", "Im2col", "Col2im", "Separable2d", "w
 Sizes = tuple[int, ...]  # one entry per spatial dim
 Pads = tuple[int, ...]  # (before, after) per spatial dim, flat
 Pair = tuple[int, int]
+# Inputs with rows this short take ConvTranspose's spatial-major path (see there)
+SHORT_ROWS = 8
 
 
 def pad_spatial(x: np.ndarray, pads: Pads, value: float) -> np.ndarray:
@@ -171,9 +173,13 @@ def _weight_grad(rows, cols, weight_shape: tuple):
     return np.reshape(np.swapaxes(grad_t, 1, 2), weight_shape)
 
 
-def _from_channel_rows(product: np.ndarray, n: int, out_size: Sizes, bias) -> np.ndarray:
-    """(G, O/G, N*L) back to (N, O, *out), the copy fused with the bias add."""
-    o = product.shape[0] * product.shape[1]
+def _correlate(weight: np.ndarray, cols: np.ndarray, n: int, out_size: Sizes,
+               bias) -> np.ndarray:
+    """The convolution's output (N, O, *out) from the im2col matrix (G, C/G*K, N*L): one GEMM
+    per group, then the product (G, O/G, N*L) copied into (N, O, *out) with the bias added."""
+    groups = cols.shape[0]
+    product = np.matmul(weight.reshape(groups, weight.shape[0] // groups, -1), cols)
+    o = weight.shape[0]
     product = np.swapaxes(product.reshape(o, n, *out_size), 0, 1)
     if bias is None:
         return np.ascontiguousarray(product)
@@ -209,9 +215,8 @@ class Convolution(Function):
         ctx.x_shape, ctx.weight_shape = x.shape, weight.shape
         cols = im2col(x, *ctx.geometry)
         ctx.cols = cols if needs[1] else None
-        product = np.matmul(weight.reshape(groups, weight.shape[0] // groups, -1), cols)
         out_size = conv_out_size(x.shape, kernel, stride, pads, dilation)
-        return _from_channel_rows(product, x.shape[0], out_size, bias)
+        return _correlate(weight, cols, x.shape[0], out_size, bias)
 
     def backward(ctx, g):
         needs = ctx.needs_input_grad
@@ -248,7 +253,7 @@ class ConvTranspose(Function):
         ctx.geometry = (kernel, stride, pads, dilation, groups)
         ctx.weight_shape = weight.shape
         out_shape = (x.shape[0], weight.shape[1] * groups, *out_size)
-        if x.shape[-1] <= 8:
+        if x.shape[-1] <= SHORT_ROWS:
             out = _transposed_conv_spatial_major(x, weight, ctx.geometry, out_shape)
         else:
             w_t = np.swapaxes(weight.reshape(groups, x.shape[1] // groups, -1), 1, 2)
@@ -265,13 +270,17 @@ class ConvTranspose(Function):
         x, weight = ctx.saved_tensors
         kernel, stride, pads, dilation, groups = ctx.geometry
         grad_x = grad_w = grad_b = None
+        plain = isinstance(g, np.ndarray)
+        if needs[1] or (needs[0] and plain):
+            cols = im2col(g, *ctx.geometry) if plain else Im2col.call(g, geometry=ctx.geometry)
         if needs[1]:
-            cols = (im2col(g, *ctx.geometry) if isinstance(g, np.ndarray)
-                    else Im2col.call(g, geometry=ctx.geometry))
             grad_w = _weight_grad(_channel_rows(x, groups), cols, ctx.weight_shape)
         if len(needs) > 2 and needs[2]:
             grad_b = _spatial_sum(g)
-        if needs[0]:
+        if needs[0] and plain:  # Convolution's forward, on the columns made once for both
+            grad_x = _correlate(weight, cols, g.shape[0],
+                                conv_out_size(g.shape, kernel, stride, pads, dilation), None)
+        elif needs[0]:
             grad_x = Convolution.call(g, weight, stride=stride, pads=pads, dilation=dilation,
                                       groups=groups)
         return grad_x, grad_w, grad_b
@@ -279,7 +288,7 @@ class ConvTranspose(Function):
 
 def _transposed_conv_spatial_major(x: np.ndarray, weight: np.ndarray, geometry: tuple,
                                    out_shape: tuple) -> np.ndarray:
-    """ConvTranspose's forward for inputs with short rows (the last spatial size <= 8).
+    """ConvTranspose's forward for inputs with short rows (the last spatial size <= SHORT_ROWS).
 
     col2im's adds run along output rows, so when rows are a few elements long they are mostly
     loop overhead (a ResNet's 4x4 and 8x8 stages, a DCGAN's first layers). Here the columns are
