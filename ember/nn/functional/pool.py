@@ -179,7 +179,7 @@ def adaptive_max_pool2d_checked(input: Tensor, output_size, return_indices: bool
                + cols[np.arange(len(cols)), winner % kw])
     indices = indices[0] if was_unbatched else indices
     out = AdaptiveMaxPool2D.apply(input, indices=indices)  # unbatched too: no squeeze node
-    return (out, Tensor(indices)) if return_indices else out
+    return (out, _make(indices, None)) if return_indices else out
 
 
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: IntPair,
