@@ -43,6 +43,11 @@ def _pool_geometry(x: Tensor, kernel, stride, padding, dilation, ceil_mode: bool
 def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None,
                padding: IntPair = 0, dilation: IntPair = 1, ceil_mode: bool = False,
                return_indices: bool = False):
+    """Max over sliding kh x kw windows of an (N, C, H, W) or (C, H, W) input (padding is -inf;
+    stride defaults to kernel_size). With return_indices, also each maximum's int64 index in its
+    flattened H*W plane. Shape: (N, C, H_out, W_out), H_out = floor or ceil((H + 2*padding -
+    dilation*(kh - 1) - 1) / stride) + 1. RuntimeError for padding over half the kernel or an
+    empty output."""
     return max_pool2d_checked(input, kernel_size, stride, padding, dilation, ceil_mode,
                               return_indices, "max_pool2d")
 
@@ -72,6 +77,8 @@ def max_pool2d_checked(input, kernel_size, stride, padding, dilation, ceil_mode,
 def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None,
                padding: IntPair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
+    """Mean over sliding kh x kw windows of an (N, C, H, W) or (C, H, W) input, with PyTorch's
+    count_include_pad, ceil_mode and divisor_override rules. Shape: (N, C, H_out, W_out)."""
     return avg_pool2d_checked(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                               divisor_override, "avg_pool2d")
 
@@ -107,6 +114,8 @@ def _window_counts(size: int, k: int, s: int, p: int, n: int, count_pad: bool) -
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of an (N, C, H, W) or (C, H, W) input to output_size (an int, or a pair in
+    which None keeps that size), over PyTorch's windows [floor(i*H/H_out), ceil((i+1)*H/H_out))."""
     return adaptive_avg_pool2d_checked(input, output_size, "adaptive_avg_pool2d")
 
 
@@ -160,6 +169,8 @@ def _adaptive_windows(size: int, out: int) -> np.ndarray:
 
 
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of an (N, C, H, W) or (C, H, W) input to output_size over PyTorch's adaptive
+    windows; with return_indices, also each maximum's int64 index in its flattened H*W plane."""
     return adaptive_max_pool2d_checked(input, output_size, return_indices,
                                        "adaptive_max_pool2d")
 
@@ -184,6 +195,9 @@ def adaptive_max_pool2d_checked(input: Tensor, output_size, return_indices: bool
 
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: IntPair,
                  stride: IntPair | None = None, padding: IntPair = 0, output_size=None) -> Tensor:
+    """The partial inverse of max_pool2d: each value of input (N, C, H, W) written at its index
+    (int64, from max_pool2d(return_indices=True)) in a zero plane of output_size, by default
+    ((H - 1)*stride - 2*padding + kernel_size) per dim. RuntimeError for an index outside it."""
     return max_unpool2d_checked(input, indices, kernel_size, stride, padding, output_size,
                                 "max_unpool2d")
 
@@ -234,6 +248,8 @@ def _single(value, name: str, op: str, minimum: int) -> tuple[int, int]:
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
+    """Max over sliding windows of an (N, C, L) or (C, L) input (max_pool2d of height 1): shape
+    (N, C, L_out); with return_indices, also each maximum's int64 index along L."""
     return max_pool1d_checked(input, kernel_size, stride, padding, dilation, ceil_mode,
                               return_indices, "max_pool1d")
 
@@ -252,6 +268,7 @@ def max_pool1d_checked(input, kernel_size, stride, padding, dilation, ceil_mode,
 
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True) -> Tensor:
+    """Mean over sliding windows of an (N, C, L) or (C, L) input: shape (N, C, L_out)."""
     return avg_pool1d_checked(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                               "avg_pool1d")
 
@@ -267,6 +284,7 @@ def avg_pool1d_checked(input, kernel_size, stride, padding, ceil_mode, count_inc
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of an (N, C, L) or (C, L) input to length output_size."""
     return adaptive_avg_pool1d_checked(input, output_size, "adaptive_avg_pool1d")
 
 
@@ -277,6 +295,8 @@ def adaptive_avg_pool1d_checked(input: Tensor, output_size, op: str) -> Tensor:
 
 
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of an (N, C, L) or (C, L) input to length output_size; with return_indices,
+    also each maximum's int64 index along L."""
     return adaptive_max_pool1d_checked(input, output_size, return_indices, "adaptive_max_pool1d")
 
 
@@ -300,6 +320,8 @@ def lp_pool2d(input: Tensor, norm_type: float, kernel_size: IntPair,
 
 def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: int | None = None,
               ceil_mode: bool = False) -> Tensor:
+    """(sum over each window of x**p) ** (1/p) over an (N, C, L) or (C, L) input, as PyTorch
+    computes it (an average pool of x**p times the window size)."""
     (kernel,) = ntuple(kernel_size, 1, "kernel_size", "lp_pool1d", 1)
     out = avg_pool1d(input ** norm_type, kernel, stride, 0, ceil_mode)
     return _lp_root(out, kernel, norm_type)

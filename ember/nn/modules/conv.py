@@ -74,6 +74,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """PyTorch's initialisation, drawn again."""
         init._default_layer_init_(self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -103,6 +104,8 @@ class _Conv(_ConvNd):
                          groups, bias, padding_mode, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
+        """The convolution of input (N, C_in, *spatial) or (C_in, *spatial) with the layer's
+        weight and bias: (N, C_out, *spatial_out)."""
         return conv_checked(input, self.weight, self.bias, self.stride, self.padding,
                             self.dilation, self.groups, type(self).__name__, self.dims,
                             self.padding_mode)
@@ -183,6 +186,7 @@ class Unfold(Module):
         self.padding, self.stride = padding, stride
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.unfold with the layer's settings: (N, C*kh*kw, L)."""
         return unfold_checked(input, self.kernel_size, self.dilation, self.padding, self.stride,
                               "Unfold")
 
@@ -201,6 +205,7 @@ class Fold(Module):
         self.dilation, self.padding, self.stride = dilation, padding, stride
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.fold with the layer's settings: (N, C, *output_size)."""
         return fold_checked(input, self.output_size, self.kernel_size, self.dilation,
                             self.padding, self.stride, "Fold")
 

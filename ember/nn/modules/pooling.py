@@ -37,6 +37,7 @@ class MaxPool2d(Module):
         self.ceil_mode = ceil_mode
 
     def forward(self, input: Tensor):
+        """F.max_pool2d with the layer's settings: (N, C, H_out, W_out) (and indices)."""
         return max_pool2d_checked(input, self.kernel_size, self.stride, self.padding,
                                   self.dilation, self.ceil_mode, self.return_indices, "MaxPool2d")
 
@@ -60,6 +61,7 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.avg_pool2d with the layer's settings: (N, C, H_out, W_out)."""
         return avg_pool2d_checked(input, self.kernel_size, self.stride, self.padding,
                                   self.ceil_mode, self.count_include_pad, self.divisor_override,
                                   "AvgPool2d")
@@ -77,6 +79,7 @@ class AdaptiveAvgPool2d(Module):
         self.output_size = output_size
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.adaptive_avg_pool2d to the layer's output_size."""
         return adaptive_avg_pool2d_checked(input, self.output_size, "AdaptiveAvgPool2d")
 
     def extra_repr(self) -> str:
@@ -88,6 +91,7 @@ class MaxPool1d(MaxPool2d):
     kernel_size."""
 
     def forward(self, input: Tensor):
+        """F.max_pool1d with the layer's settings: (N, C, L_out) (and indices)."""
         return max_pool1d_checked(input, self.kernel_size, self.stride, self.padding,
                                   self.dilation, self.ceil_mode, self.return_indices, "MaxPool1d")
 
@@ -107,6 +111,7 @@ class AvgPool1d(Module):
         self.count_include_pad = count_include_pad
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.avg_pool1d with the layer's settings: (N, C, L_out)."""
         return avg_pool1d_checked(input, self.kernel_size, self.stride, self.padding,
                                   self.ceil_mode, self.count_include_pad, "AvgPool1d")
 
@@ -118,6 +123,7 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
     """Average pooling of (N, C, L) or (C, L) inputs to a fixed length."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.adaptive_avg_pool1d to the layer's output_size."""
         return adaptive_avg_pool1d_checked(input, self.output_size, "AdaptiveAvgPool1d")
 
 
@@ -131,6 +137,7 @@ class AdaptiveMaxPool2d(Module):
         self.return_indices = return_indices
 
     def forward(self, input: Tensor):
+        """F.adaptive_max_pool2d to the layer's output_size (and indices)."""
         return adaptive_max_pool2d_checked(input, self.output_size, self.return_indices,
                                            "AdaptiveMaxPool2d")
 
@@ -142,6 +149,7 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     """Max pooling of (N, C, L) or (C, L) inputs to a fixed length."""
 
     def forward(self, input: Tensor):
+        """F.adaptive_max_pool1d to the layer's output_size (and indices)."""
         return adaptive_max_pool1d_checked(input, self.output_size, self.return_indices,
                                            "AdaptiveMaxPool1d")
 
@@ -159,6 +167,7 @@ class MaxUnpool2d(Module):
         self.padding = pair(padding, "padding", "MaxUnpool2d", 0)
 
     def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        """F.max_unpool2d of input at indices: (N, C, H_out, W_out)."""
         return max_unpool2d_checked(input, indices, self.kernel_size, self.stride, self.padding,
                                     output_size, "MaxUnpool2d")
 
@@ -178,6 +187,7 @@ class LPPool2d(Module):
         self.stride, self.ceil_mode = stride, ceil_mode
 
     def forward(self, input: Tensor) -> Tensor:
+        """F.lp_pool2d (LPPool1d: F.lp_pool1d) with the layer's settings."""
         return self._pool(input, float(self.norm_type), self.kernel_size, self.stride,
                           self.ceil_mode)
 
