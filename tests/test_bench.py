@@ -184,11 +184,17 @@ def test_program_rows_train_in_both_libraries(name):
         import torch
 
         libs.append(Framework("torch", torch))
+    runs = {}
     for lib in libs:
         step = SMALL_PROGRAMS[name].framework(lib, np.dtype(np.float32))
-        losses = [float(step()) for _ in range(3)]
+        losses = runs[lib.name] = [float(step()) for _ in range(3)]
         assert all(math.isfinite(v) for v in losses), (lib.name, losses)
-        assert losses[-1] < losses[0], (lib.name, losses)
+        if name == "dcgan":  # the generator's loss rises while the discriminator learns
+            assert losses[-1] != losses[0], (lib.name, losses)
+        else:
+            assert losses[-1] < losses[0], (lib.name, losses)
+    if name == "dcgan" and "torch" in runs:  # no dropout: both libraries do the same math
+        np.testing.assert_allclose(runs["ember"], runs["torch"], rtol=1e-4)
 
 
 def test_measure_tells_a_slow_step_from_a_fast_one():

@@ -1,18 +1,23 @@
-"""Primitive Functions for 2-D pooling on NCHW arrays, read through ember.ops.conv's window view.
+"""Primitive Functions for 2-D pooling on NCHW arrays, read through ember.ops.conv's window view,
+and the gathers and scatters at flat positions of each (H, W) plane that adaptive max pooling and
+max unpooling are.
 
 The geometry (kernel, stride, dilation, per-side padding, output size) arrives already checked by
-ember.nn.functional.pool.
+ember.nn.functional.pool. (1-D pooling is 2-D pooling of height 1, as in PyTorch.)
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Function
-from .conv import Pads, Pair, crop_hw, pad_hw, padded_shape, windows
+from .conv import Pads, Pair, crop_spatial, pad_spatial, padded_shape, windows
 
 __all__ = ["MaxPool2D", "ArgmaxScatter", "ArgmaxGather", "AvgPool2D", "WindowSpread",
-           "max_pool_with_argmax"]
+           "max_pool_with_argmax", "PlaneGather", "PlaneScatter", "AdaptiveMaxPool2D",
+           "MaxUnpool2D"]
 
 
 class MaxPool2D(Function):
@@ -59,7 +64,7 @@ class ArgmaxScatter(Function):
             else:
                 np.multiply(g, hit, out=routed)
                 np.add(target, routed, out=target)
-        return crop_hw(grad_xp, pads)
+        return crop_spatial(grad_xp, pads)
 
     def backward(ctx, gg):
         return ArgmaxGather.call(gg, argmax=ctx.argmax, geometry=ctx.geometry)
@@ -74,7 +79,7 @@ class ArgmaxGather(Function):
     def forward(ctx, x, argmax=None, geometry=None):
         ctx.argmax, ctx.geometry = argmax, geometry
         kernel, stride, dilation, pads, _ = geometry
-        win = windows(pad_hw(x, pads, 0), kernel, stride, dilation, argmax.shape[2:])
+        win = windows(pad_spatial(x, pads, 0), kernel, stride, dilation, argmax.shape[2:])
         out = np.zeros(argmax.shape, dtype=x.dtype)
         for k in range(kernel[0] * kernel[1]):
             np.copyto(out, win[:, :, k // kernel[1], k % kernel[1]], where=argmax == k)
@@ -87,7 +92,7 @@ class ArgmaxGather(Function):
 def max_pool_with_argmax(x: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, pads: Pads,
                          out_hw: Pair) -> tuple[np.ndarray, np.ndarray]:
     """Window maxima and, per output, the winning kernel offset k = i*kw + j."""
-    win = windows(pad_hw(x, pads, -np.inf), kernel, stride, dilation, out_hw)
+    win = windows(pad_spatial(x, pads, -np.inf), kernel, stride, dilation, out_hw)
     out = win[:, :, 0, 0].copy()
     argmax = np.zeros(out.shape, dtype=np.min_scalar_type(kernel[0] * kernel[1] - 1))
     better = np.empty(out.shape, dtype=bool)
@@ -112,7 +117,7 @@ class AvgPool2D(Function):
 
     def forward(ctx, x, kernel: Pair, stride: Pair, pads: Pads, out_hw: Pair,
                 divisor: np.ndarray):
-        win = windows(pad_hw(x, pads, 0), kernel, stride, (1, 1), out_hw)
+        win = windows(pad_spatial(x, pads, 0), kernel, stride, (1, 1), out_hw)
         out = win[:, :, 0, 0].copy()
         for k in range(1, kernel[0] * kernel[1]):
             np.add(out, win[:, :, k // kernel[1], k % kernel[1]], out=out)
@@ -142,7 +147,68 @@ class WindowSpread(Function):
             for j in range(kernel[1]):
                 target = win[:, :, i, j]
                 np.add(target, share, out=target)
-        return crop_hw(grad_xp, pads)
+        return crop_spatial(grad_xp, pads)
 
     def backward(ctx, gg):
         return AvgPool2D.call(gg, out_hw=ctx.out_hw, **ctx.geometry)
+
+
+def _flat_positions(indices: np.ndarray, plane_size: int) -> np.ndarray:
+    """indices (..., oh, ow) into each plane as positions in the whole array (..., *plane)."""
+    planes = math.prod(indices.shape[:-2])
+    offsets = np.arange(planes, dtype=np.int64)[:, None] * plane_size
+    return (indices.reshape(planes, -1) + offsets).ravel()
+
+
+class PlaneGather(Function):
+    """out[..., i, j] = x[...].flat[indices[..., i, j]]: x's values at given positions of each
+    (H, W) plane (the last two dims). Its backward is PlaneScatter (summing), whose backward it
+    is."""
+
+    op_name = "adaptive_max_pool2d"
+
+    def forward(ctx, x, indices=None):
+        ctx.indices, ctx.plane = indices, x.shape[-2:]
+        flat = np.ascontiguousarray(x).reshape(-1)
+        return flat[_flat_positions(indices, math.prod(ctx.plane))].reshape(indices.shape)
+
+    def backward(ctx, g):
+        return PlaneScatter.call(g, indices=ctx.indices, plane=ctx.plane)
+
+
+class PlaneScatter(Function):
+    """Zeros of shape (..., *plane) with each g[..., i, j] added at position
+    indices[..., i, j] of its plane (accumulate=False: written, the last write winning)."""
+
+    op_name = "adaptive_max_pool2d"
+    accumulate = True
+
+    def forward(ctx, g, indices=None, plane=()):
+        ctx.indices = indices
+        size = math.prod(plane)
+        positions = _flat_positions(indices, size)
+        total = math.prod(g.shape[:-2]) * size
+        if ctx.accumulate:
+            out = np.bincount(positions, weights=g.reshape(-1), minlength=total).astype(g.dtype)
+        else:
+            out = np.zeros(total, dtype=g.dtype)
+            out[positions] = g.reshape(-1)
+        return out.reshape(*g.shape[:-2], *plane)
+
+    def backward(ctx, gg):
+        return PlaneGather.call(gg, indices=ctx.indices)
+
+
+class MaxUnpool2D(PlaneScatter):
+    """F.max_unpool2d: each value written at its index in a zero plane; the gradient is read
+    back from there (PlaneGather)."""
+
+    op_name, torch_name = "max_unpool2d", "MaxUnpool2DBackward0"
+    accumulate = False
+
+
+class AdaptiveMaxPool2D(PlaneGather):
+    """The maximum of each adaptive window, read at the positions (indices into each plane)
+    that ember.nn.functional.pool found; the gradient goes back to them (PlaneScatter)."""
+
+    op_name, torch_name = "adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0"

@@ -1,15 +1,22 @@
-"""Pooling (torch.nn.functional counterparts) over ember.ops.pool: checks and geometry."""
+"""Pooling (torch.nn.functional counterparts) over ember.ops.pool: checks and geometry.
+
+1-D pooling is the 2-D pooling of the input seen with height 1, as in PyTorch (so its grad_fn is
+also a squeeze). LP pooling is composed of average pooling and element-wise ops, as in PyTorch.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ...ops.conv import Separable2d
-from ...ops.pool import AvgPool2D, MaxPool2D, max_pool_with_argmax
+from ...ops.pool import AdaptiveMaxPool2D, AvgPool2D, MaxPool2D, MaxUnpool2D, max_pool_with_argmax
 from ...tensor import Tensor, _make
-from ._args import IntPair, batched, pair, unbatched
+from ._args import IntPair, batched, ntuple, pair, unbatched
+from .activation import relu
 
-__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool2d",
+           "lp_pool1d", "lp_pool2d"]
 
 
 def _pool_geometry(x: Tensor, kernel, stride, padding, dilation, ceil_mode: bool, op: str):
@@ -36,6 +43,11 @@ def _pool_geometry(x: Tensor, kernel, stride, padding, dilation, ceil_mode: bool
 def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None,
                padding: IntPair = 0, dilation: IntPair = 1, ceil_mode: bool = False,
                return_indices: bool = False):
+    """Max over sliding kh x kw windows of an (N, C, H, W) or (C, H, W) input (padding is -inf;
+    stride defaults to kernel_size). With return_indices, also each maximum's int64 index in its
+    flattened H*W plane. Shape: (N, C, H_out, W_out), H_out = floor or ceil((H + 2*padding -
+    dilation*(kh - 1) - 1) / stride) + 1. RuntimeError for padding over half the kernel or an
+    empty output."""
     return max_pool2d_checked(input, kernel_size, stride, padding, dilation, ceil_mode,
                               return_indices, "max_pool2d")
 
@@ -65,6 +77,8 @@ def max_pool2d_checked(input, kernel_size, stride, padding, dilation, ceil_mode,
 def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None,
                padding: IntPair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
+    """Mean over sliding kh x kw windows of an (N, C, H, W) or (C, H, W) input, with PyTorch's
+    count_include_pad, ceil_mode and divisor_override rules. Shape: (N, C, H_out, W_out)."""
     return avg_pool2d_checked(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                               divisor_override, "avg_pool2d")
 
@@ -100,19 +114,15 @@ def _window_counts(size: int, k: int, s: int, p: int, n: int, count_pad: bool) -
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of an (N, C, H, W) or (C, H, W) input to output_size (an int, or a pair in
+    which None keeps that size), over PyTorch's windows [floor(i*H/H_out), ceil((i+1)*H/H_out))."""
     return adaptive_avg_pool2d_checked(input, output_size, "adaptive_avg_pool2d")
 
 
 def adaptive_avg_pool2d_checked(input: Tensor, output_size, op: str) -> Tensor:
     x, was_unbatched = batched(input, op)
     h, w = x.shape[2:]
-    sizes = (output_size, output_size) if not isinstance(output_size, (tuple, list)) \
-        else tuple(output_size)
-    if len(sizes) != 2:
-        raise TypeError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
-    oh, ow = (h if sizes[0] is None else sizes[0]), (w if sizes[1] is None else sizes[1])
-    if min(oh, ow) < 1:
-        raise RuntimeError(f"{op}: output_size must be positive, got {output_size!r}")
+    oh, ow = _adaptive_sizes(x, output_size, op)
     if h % oh == 0 and w % ow == 0:  # even windows: a plain average pool, no matrices
         kernel = (h // oh, w // ow)
         out = AvgPool2D.apply(x, kernel=kernel, stride=kernel, pads=(0, 0, 0, 0),
@@ -133,3 +143,191 @@ def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
     pos = np.arange(size)
     inside = (pos >= start[:, None]) & (pos < end[:, None])
     return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def _adaptive_sizes(x: Tensor, output_size, op: str) -> tuple[int, int]:
+    """An int or pair output_size (None in a pair keeps that dim's size), checked."""
+    sizes = (output_size, output_size) if not isinstance(output_size, (tuple, list)) \
+        else tuple(output_size)
+    if len(sizes) != 2:
+        raise TypeError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
+    oh, ow = (size if want is None else want for size, want in zip(x.shape[2:], sizes))
+    if min(oh, ow) < 1:
+        raise RuntimeError(f"{op}: output_size must be positive, got {output_size!r}")
+    return oh, ow
+
+
+def _adaptive_windows(size: int, out: int) -> np.ndarray:
+    """(out, widest) positions of PyTorch's adaptive windows [floor(i*size/out),
+    ceil((i+1)*size/out)); narrower windows repeat their last position (which then never wins
+    a first-maximum search)."""
+    i = np.arange(out)
+    start = (i * size) // out
+    end = -((-(i + 1) * size) // out)
+    widest = int((end - start).max())
+    return np.minimum(start[:, None] + np.arange(widest), end[:, None] - 1)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of an (N, C, H, W) or (C, H, W) input to output_size over PyTorch's adaptive
+    windows; with return_indices, also each maximum's int64 index in its flattened H*W plane."""
+    return adaptive_max_pool2d_checked(input, output_size, return_indices,
+                                       "adaptive_max_pool2d")
+
+
+def adaptive_max_pool2d_checked(input: Tensor, output_size, return_indices: bool, op: str):
+    """The maximum over each adaptive window, with (if asked) its index in the H*W plane."""
+    x, was_unbatched = batched(input, op)
+    h, w = x.shape[2:]
+    rows, cols = (_adaptive_windows(size, out)
+                  for size, out in zip((h, w), _adaptive_sizes(x, output_size, op)))
+    # (N, C, oh, ow, kh*kw): every window's values, gathered once
+    values = x._data[:, :, rows[:, None, :, None], cols[None, :, None, :]]
+    values = values.reshape(*values.shape[:4], -1)
+    winner = np.argmax(values, axis=-1)  # NaN wins, as PyTorch propagates it
+    kw = cols.shape[1]
+    indices = (rows[np.arange(len(rows))[:, None], winner // kw] * w
+               + cols[np.arange(len(cols)), winner % kw])
+    indices = indices[0] if was_unbatched else indices
+    out = AdaptiveMaxPool2D.apply(input, indices=indices)  # unbatched too: no squeeze node
+    return (out, _make(indices, None)) if return_indices else out
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: IntPair,
+                 stride: IntPair | None = None, padding: IntPair = 0, output_size=None) -> Tensor:
+    """The partial inverse of max_pool2d: each value of input (N, C, H, W) written at its index
+    (int64, from max_pool2d(return_indices=True)) in a zero plane of output_size, by default
+    ((H - 1)*stride - 2*padding + kernel_size) per dim. RuntimeError for an index outside it."""
+    return max_unpool2d_checked(input, indices, kernel_size, stride, padding, output_size,
+                                "max_unpool2d")
+
+
+def max_unpool2d_checked(input, indices, kernel_size, stride, padding, output_size,
+                         op: str) -> Tensor:
+    """max_pool2d's partial inverse: each value of input written at its index (from
+    max_pool2d(return_indices=True)) in a zero (H, W) plane; the rest stays zero."""
+    kernel = pair(kernel_size, "kernel_size", op, 1)
+    stride = kernel if stride is None else pair(stride, "stride", op, 1)
+    padding = pair(padding, "padding", op, 0)
+    x, _ = batched(input, op)
+    if not isinstance(indices, Tensor) or indices._data.dtype.kind not in "iu" or \
+            tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"{op}: expected integer indices of the input's shape "
+                           f"{tuple(input.shape)}, got {indices!r:.80}")
+    if output_size is None:
+        plane = tuple((size - 1) * s - 2 * p + k
+                      for size, k, s, p in zip(x.shape[2:], kernel, stride, padding))
+    else:
+        plane = tuple(int(v) for v in output_size)[-2:]
+        if len(tuple(output_size)) not in (2, 3, 4):
+            raise ValueError(f"{op}: output_size must have 2 elements (or the input's leading "
+                             f"sizes first), got {output_size!r}")
+    index = indices._data
+    if index.size and (index.min() < 0 or index.max() >= plane[0] * plane[1]):
+        raise RuntimeError(f"{op}: found an invalid max index {int(index.max())} for an output "
+                           f"of size {plane[0]} x {plane[1]}")
+    return MaxUnpool2D.apply(input, indices=index.astype(np.int64), plane=plane)
+
+
+def _as_2d(input: Tensor, op: str) -> tuple[Tensor, bool]:
+    """A 1-D pooling input (N, C, L) or (C, L) as (N, C, 1, L), and whether it was unbatched."""
+    x, was_unbatched = batched(input, op, 1)
+    return x.unsqueeze(2), was_unbatched
+
+
+def _from_2d(out: Tensor, was_unbatched: bool) -> Tensor:
+    return unbatched(out.squeeze(2), was_unbatched)
+
+
+def _single(value, name: str, op: str, minimum: int) -> tuple[int, int]:
+    """A 1-D pooling size as the 2-D one of height 1: (1, v) for sizes (minimum 1), (0, v) for
+    padding (minimum 0)."""
+    (v,) = ntuple(value, 1, name, op, minimum)
+    return (minimum, v)
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """Max over sliding windows of an (N, C, L) or (C, L) input (max_pool2d of height 1): shape
+    (N, C, L_out); with return_indices, also each maximum's int64 index along L."""
+    return max_pool1d_checked(input, kernel_size, stride, padding, dilation, ceil_mode,
+                              return_indices, "max_pool1d")
+
+
+def max_pool1d_checked(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
+                       op: str):
+    kernel = _single(kernel_size, "kernel_size", op, 1)
+    stride = kernel if stride is None else _single(stride, "stride", op, 1)
+    x, was_unbatched = _as_2d(input, op)
+    out = max_pool2d_checked(x, kernel, stride, _single(padding, "padding", op, 0),
+                             _single(dilation, "dilation", op, 1), ceil_mode, return_indices, op)
+    if not return_indices:
+        return _from_2d(out, was_unbatched)
+    return _from_2d(out[0], was_unbatched), _from_2d(out[1], was_unbatched)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """Mean over sliding windows of an (N, C, L) or (C, L) input: shape (N, C, L_out)."""
+    return avg_pool1d_checked(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                              "avg_pool1d")
+
+
+def avg_pool1d_checked(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       op: str) -> Tensor:
+    kernel = _single(kernel_size, "kernel_size", op, 1)
+    stride = kernel if stride is None else _single(stride, "stride", op, 1)
+    x, was_unbatched = _as_2d(input, op)
+    out = avg_pool2d_checked(x, kernel, stride, _single(padding, "padding", op, 0), ceil_mode,
+                             count_include_pad, None, op)
+    return _from_2d(out, was_unbatched)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of an (N, C, L) or (C, L) input to length output_size."""
+    return adaptive_avg_pool1d_checked(input, output_size, "adaptive_avg_pool1d")
+
+
+def adaptive_avg_pool1d_checked(input: Tensor, output_size, op: str) -> Tensor:
+    x, was_unbatched = _as_2d(input, op)
+    (size,) = ntuple(output_size, 1, "output_size", op, 1)
+    return _from_2d(adaptive_avg_pool2d_checked(x, (1, size), op), was_unbatched)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of an (N, C, L) or (C, L) input to length output_size; with return_indices,
+    also each maximum's int64 index along L."""
+    return adaptive_max_pool1d_checked(input, output_size, return_indices, "adaptive_max_pool1d")
+
+
+def adaptive_max_pool1d_checked(input: Tensor, output_size, return_indices: bool, op: str):
+    x, was_unbatched = _as_2d(input, op)
+    (size,) = ntuple(output_size, 1, "output_size", op, 1)
+    out = adaptive_max_pool2d_checked(x, (1, size), return_indices, op)
+    if not return_indices:
+        return _from_2d(out, was_unbatched)
+    return _from_2d(out[0], was_unbatched), _from_2d(out[1], was_unbatched)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: IntPair,
+              stride: IntPair | None = None, ceil_mode: bool = False) -> Tensor:
+    """(sum over each window of x**p) ** (1/p), PyTorch's formula: an average pool of x**p
+    times the window size."""
+    kernel = pair(kernel_size, "kernel_size", "lp_pool2d", 1)
+    out = avg_pool2d(input ** norm_type, kernel, stride, 0, ceil_mode)
+    return _lp_root(out, kernel[0] * kernel[1], norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: int | None = None,
+              ceil_mode: bool = False) -> Tensor:
+    """(sum over each window of x**p) ** (1/p) over an (N, C, L) or (C, L) input, as PyTorch
+    computes it (an average pool of x**p times the window size)."""
+    (kernel,) = ntuple(kernel_size, 1, "kernel_size", "lp_pool1d", 1)
+    out = avg_pool1d(input ** norm_type, kernel, stride, 0, ceil_mode)
+    return _lp_root(out, kernel, norm_type)
+
+
+def _lp_root(mean: Tensor, window: int, norm_type: float) -> Tensor:
+    # sign * relu(abs): as PyTorch, so that negative sums (odd p) become 0 with PyTorch's
+    # gradients
+    return (mean.sign() * relu(mean.abs()) * window) ** (1.0 / norm_type)
