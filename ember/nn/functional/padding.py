@@ -33,14 +33,14 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
 
     Shape: (*, d_k, ..., d_1) -> (*, d_k + pad_k, ..., d_1 + pad_1). Any dtype for 'constant',
     floating point for the others. Errors: RuntimeError for an odd or too long `pad` and widths
-    too large; NotImplementedError for dims the mode does not support; ValueError for a mode
-    that is not one of the four.
+    too large; NotImplementedError for dims the mode does not support and for a mode that is
+    not one of the four.
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"pad: input must be an ember.Tensor, got {type(input).__name__}")
     if mode not in _MODES:
-        raise ValueError(f"pad: unrecognised padding mode {mode!r}, should be one of "
-                         f"{', '.join(_MODES)}")
+        raise NotImplementedError(f"pad: Unrecognised padding mode {mode!r}, should be one "
+                                  f"of {', '.join(_MODES)}")
     widths = _widths(pad)
     ndim = input.ndim
     if len(widths) > ndim:
@@ -105,8 +105,9 @@ def pad_by_index(input: Tensor, widths: list[tuple[int, int]], mode: str, op: st
             pos = np.where(pos >= size, 2 * (size - 1) - pos, pos)
         elif mode == "replicate":
             pos = np.clip(pos, 0, size - 1)
-        else:
-            pos = pos % size
+        else:  # negative widths crop first; the rest wraps around what is left (as in torch)
+            start, kept = max(-before, 0), size - max(-before, 0) - max(-after, 0)
+            pos = start + np.arange(-max(before, 0), kept + max(after, 0)) % kept
         maps.append(AxisMap.gather(pos, size, input._data.dtype))
     name = _TORCH_NODE.get(mode, "{d}").format(d=len(widths))
     return AxisMaps.apply(input, maps=tuple(maps),
