@@ -223,12 +223,18 @@ def test_deprecated_upsample_functions_warn_and_match(torch):
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
 
 
-def test_interpolate_nearest_forward_is_a_take_and_fast_enough():
-    """The one-hot maps run forward as np.take, not as a product with a 0/1 matrix."""
+def test_maps_are_sparse_gathers_and_their_transposes():
+    """Nearest is one gather per dim (one np.take, no weights); bilinear two weighted taps per
+    output position; each map's transpose is the transposed matrix."""
     x = ember.randn(2, 3, 4, 4, requires_grad=True)
     out = F.interpolate(x, scale_factor=2)
     maps = out.grad_fn.maps
-    assert all(m.index is not None for m in maps)
+    assert all(m.weight is None and m.index.shape == (1, 8) for m in maps)
+    linear = F.interpolate(x, size=(7, 3), mode="bicubic").grad_fn.maps
+    assert [m.index.shape for m in linear] == [(4, 7), (4, 3)]
+    for m in (*maps, *linear, F.interpolate(x, size=(3, 2), mode="area").grad_fn.maps[0]):
+        np.testing.assert_allclose(m.T.dense(), m.dense().T, rtol=1e-6)
+        np.testing.assert_allclose(m.T.T.dense(), m.dense(), rtol=1e-6)
     np.testing.assert_array_equal(out.detach().numpy(),
                                   x.detach().numpy().repeat(2, axis=2).repeat(2, axis=3))
 

@@ -108,7 +108,7 @@ def pad_by_index(input: Tensor, widths: list[tuple[int, int]], mode: str, op: st
         else:  # negative widths crop first; the rest wraps around what is left (as in torch)
             start, kept = max(-before, 0), size - max(-before, 0) - max(-after, 0)
             pos = start + np.arange(-max(before, 0), kept + max(after, 0)) % kept
-        maps.append(AxisMap.gather(pos, size, input._data.dtype))
+        maps.append(AxisMap.gather(pos, size))
     name = _TORCH_NODE.get(mode, "{d}").format(d=len(widths))
     return AxisMaps.apply(input, maps=tuple(maps),
                           torch_name=name + "Backward0" if mode != "circular" else None)

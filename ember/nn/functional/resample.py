@@ -129,7 +129,7 @@ def _axis_map(mode: str, n: int, m: int, scale: float | None, align_corners: boo
     if mode in ("nearest", "nearest-exact"):
         index = _nearest_index(n, m, scale, mode == "nearest-exact", real)
         identity = n == m and (index == np.arange(n)).all()
-        return None if identity else AxisMap.gather(index, n, dtype)
+        return None if identity else AxisMap.gather(index, n)
     if align_corners:
         step = real(n - 1) / real(m - 1) if m > 1 else real(0)
         src = step * np.arange(m, dtype=real)
@@ -138,17 +138,15 @@ def _axis_map(mode: str, n: int, m: int, scale: float | None, align_corners: boo
         src = step * (np.arange(m, dtype=real) + real(0.5)) - real(0.5)
         if mode != "bicubic":
             src = np.maximum(src, real(0))
-    base = np.minimum(np.floor(src).astype(np.int64), n - 1)
-    frac = np.clip(src - base, 0, 1).astype(real)
-    rows = np.arange(m)
-    matrix = np.zeros((m, n), dtype=np.float64)
+    base = np.minimum(np.floor(src).astype(np.intp), n - 1)
+    frac = np.clip(src - base, 0, 1).astype(np.float64)
     if mode == "bicubic":
-        for tap, weight in enumerate(_cubic_weights(frac.astype(np.float64))):
-            np.add.at(matrix, (rows, np.clip(base - 1 + tap, 0, n - 1)), weight)
+        index = np.clip(base + np.arange(-1, 3)[:, None], 0, n - 1)
+        weight = np.stack(_cubic_weights(frac))
     else:
-        np.add.at(matrix, (rows, base), 1 - frac.astype(np.float64))
-        np.add.at(matrix, (rows, base + (base < n - 1)), frac.astype(np.float64))
-    return AxisMap(matrix.astype(dtype))
+        index = np.stack([base, base + (base < n - 1)])
+        weight = np.stack([1 - frac, frac])
+    return AxisMap(index, weight.astype(dtype), n)
 
 
 def _nearest_index(n: int, m: int, scale: float | None, exact: bool, real) -> np.ndarray:
@@ -185,7 +183,7 @@ def _area_map(n: int, m: int, dtype) -> AxisMap:
     start, end = (i * n) // m, -((-(i + 1) * n) // m)
     pos = np.arange(n)
     inside = (pos >= start[:, None]) & (pos < end[:, None])
-    return AxisMap((inside / (end - start)[:, None]).astype(dtype))
+    return AxisMap.from_dense((inside / (end - start)[:, None]).astype(dtype))
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
