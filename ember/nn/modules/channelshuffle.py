@@ -15,6 +15,7 @@ class ChannelShuffle(Module):
         self.groups = groups
 
     def forward(self, input: Tensor) -> Tensor:
+        """(N, C, *) -> (N, C, *), the channels interleaved."""
         return F.channel_shuffle(input, self.groups)
 
     def extra_repr(self) -> str:

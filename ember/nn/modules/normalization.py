@@ -80,9 +80,11 @@ class GroupNorm(Module):
             self.register_parameter("bias", None)
 
     def reset_parameters(self) -> None:
-        LayerNorm.reset_parameters(self)  # weight to ones, bias to zeros, where they exist
+        """Weight to ones and bias to zeros, where they exist."""
+        LayerNorm.reset_parameters(self)
 
     def forward(self, input: Tensor) -> Tensor:
+        """(N, C, *) -> (N, C, *), normalized per sample and group."""
         return group_norm_checked(input, self.num_groups, self.weight, self.bias, self.eps,
                                   "GroupNorm")
 
@@ -108,10 +110,12 @@ class RMSNorm(Module):
             self.register_parameter("weight", None)
 
     def reset_parameters(self) -> None:
+        """Weight to ones, where it exists."""
         if self.weight is not None:
             self.weight._data[...] = 1
 
     def forward(self, input: Tensor) -> Tensor:
+        """(*, *normalized_shape) -> same shape."""
         return rms_norm_checked(input, self.normalized_shape, self.weight, self.eps, "RMSNorm")
 
     def extra_repr(self) -> str:
@@ -132,6 +136,7 @@ class LocalResponseNorm(Module):
         self.k = k
 
     def forward(self, input: Tensor) -> Tensor:
+        """(N, C, *) -> (N, C, *)."""
         return local_response_norm_checked(input, self.size, self.alpha, self.beta, self.k,
                                            "LocalResponseNorm")
 
