@@ -98,7 +98,7 @@ SCALES = [0.3, 0.5, 2 / 3, 1.0, 1.3, 1.5, 2.0, 7 / 3, 3.3]
 def test_interpolate_1d_matches_torch_over_sizes_and_scales(torch, dtype, mode, align_corners):
     calls = [dict(size=m) for _, m in SIZES_1D[:8]] + \
         [dict(scale_factor=s, recompute_scale_factor=r) for s in SCALES for r in (None, True)]
-    tol = 1e-6 if dtype == "float32" else 1e-13
+    tol = 1e-5 if dtype == "float32" else 1e-13  # float32: sums in another order (area)
     for n in (1, 2, 3, 5, 7, 13, 28):
         x = RNG.standard_normal((2, 2, n)).astype(dtype)
         for kw in calls:
