@@ -4,7 +4,6 @@ Modules call into these, so each computation has one implementation. The files m
 each checks arguments as PyTorch does and calls the primitive below it.
 """
 
-from ...shapes import pad
 from .activation import *
 from .activation_pointwise import *
 from .attention import *
@@ -19,4 +18,6 @@ from .loss import *
 from .loss_margin import *
 from .loss_regression import *
 from .norm import *
+from .padding import *
 from .pool import *
+from .resample import *

@@ -1,4 +1,4 @@
-"""Batch normalization layers: BatchNorm1d, BatchNorm2d (torch.nn.modules.batchnorm)."""
+"""Batch normalization layers: BatchNorm1d, 2d and 3d (torch.nn.modules.batchnorm)."""
 
 from __future__ import annotations
 
@@ -105,3 +105,10 @@ class BatchNorm2d(_BatchNorm):
 
     _expected_ndims = (4,)
     _layout = "(N, C, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch norm of (N, C, D, H, W) inputs."""
+
+    _expected_ndims = (5,)
+    _layout = "(N, C, D, H, W)"
