@@ -12,7 +12,6 @@ import math
 import warnings
 
 from ... import creation as _creation
-from ... import functions as _functions
 from ...autograd import no_grad
 from ...ops.loss_pointwise import KlDiv, SmoothL1
 from ...tensor import Tensor
@@ -101,7 +100,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
         loss = input - target * (input + eps).log()
     if full:
         stirling = target * target.log() - target + 0.5 * (target * (2 * math.pi)).log()
-        loss = loss + _functions.masked_fill(stirling, target <= 1, 0)
+        loss = loss + stirling.masked_fill(target <= 1, 0)
     return reduce_loss(loss, reduction)
 
 
