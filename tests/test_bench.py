@@ -258,3 +258,36 @@ def test_bad_options_are_usage_errors_before_any_timing(argv, message, capsys):
     assert main(["--rows", "add/128", *argv]) == 2
     captured = capsys.readouterr()
     assert message in captured.err and captured.out == ""
+
+
+def test_examples_cnn_numpy_floor_trains_like_ember_and_torch():
+    """Without dropout every library computes the same losses, step after step (momentum
+    included), so the floor is the same math; with dropout it still trains."""
+    import ember
+
+    workload = ExamplesCNN(2, dropout=False)
+    dtype = np.dtype(np.float64)
+    libs = [Framework("ember", ember)]
+    if HAS_TORCH:
+        import torch
+
+        libs.append(Framework("torch", torch))
+    floor = workload.numpy(dtype)
+    steps = [workload.framework(lib, dtype) for lib in libs]
+    for _ in range(3):
+        expected = float(floor())
+        for lib, step in zip(libs, steps):
+            assert step().item() == pytest.approx(expected, rel=1e-9), lib.name
+    with_dropout = ExamplesCNN(2).numpy(np.dtype(np.float32))
+    losses = [float(with_dropout()) for _ in range(4)]
+    assert all(math.isfinite(v) for v in losses) and losses[-1] < losses[0], losses
+
+
+def test_rows_with_dropout_are_timed_without_comparing_losses():
+    import ember
+
+    assert ExamplesCNN(2).compare is False and ExamplesCNN(2, dropout=False).compare is True
+    row = Row("examples_cnn/b2", "tiny", ExamplesCNN(2))
+    result = run_row(row, {"ember": Framework("ember", ember)}, np.dtype(np.float32),
+                     Budget(seconds=0.001, min_rounds=1, sample_s=0.0001, warmup_s=0.0001))
+    assert result.errors == {} and sorted(result.timings) == ["ember", "numpy"]
