@@ -291,3 +291,16 @@ def test_rows_with_dropout_are_timed_without_comparing_losses():
     result = run_row(row, {"ember": Framework("ember", ember)}, np.dtype(np.float32),
                      Budget(seconds=0.001, min_rounds=1, sample_s=0.0001, warmup_s=0.0001))
     assert result.errors == {} and sorted(result.timings) == ["ember", "numpy"]
+
+
+def test_clock_cpu_times_the_thread_and_says_so(tmp_path):
+    path = tmp_path / "b.json"
+    rc, text = _run(["--quick", "--budget", "0.002", "--no-torch", "--clock", "cpu", "--rows",
+                     "add/128", "--json", str(path)])
+    doc = json.loads(path.read_text())
+    assert rc == 0 and doc["meta"]["budget"]["clock"] == "cpu"
+    assert "CPU time of the timing thread" in text
+    timings = measure({"sleeps": lambda: time.sleep(0.002)},
+                      Budget(seconds=0.01, min_rounds=3, sample_s=0.001, warmup_s=0.001,
+                             clock="cpu"))
+    assert timings["sleeps"].min_s < 0.001  # sleeping costs no CPU time
