@@ -61,12 +61,13 @@ def quick(tmp_path_factory):
 
 
 def test_quick_run_emits_every_row_without_errors(quick):
-    rc, doc, _, elapsed = quick
+    rc, doc, _, _ = quick
     assert [row["name"] for row in doc["rows"]] == EXPECTED_ROWS
     assert {name: row["errors"] for name, row in zip(EXPECTED_ROWS, doc["rows"])
             if row["errors"]} == {}
     assert rc == 0
-    assert elapsed < 60, f"--quick took {elapsed:.0f} s"
+    # No bound on the run's duration: on a shared machine a timed assertion only measures the
+    # load. --quick is short by construction (QUICK's budget, whose rounds are checked below).
 
 
 def test_every_library_has_positive_finite_times(quick):
