@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             e, t = results["ember"], results["torch"]
             ratio = f"{e.seconds / t.seconds:.2f}x" if e.reached and t.reached else "—"
             lines.append(f"| {name} | {TARGETS[name]:.0%} | {_cell(e)} | {_cell(t)} | {ratio} |")
+            print(lines[-1], file=sys.stderr, flush=True)  # a long run's results so far
     print(f"One thread each ({platform.processor() or platform.machine()}, ember "
           f"{ember.__version__}, torch {torch.__version__}, numpy {np.__version__}); the test set "
           f"scored every {args.eval_every} steps, with the clock stopped.\n")
