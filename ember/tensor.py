@@ -232,7 +232,10 @@ class Tensor:
         if gradient is None and self.grad_fn is not None and self._data.size == 1 and not (
                 create_graph or inputs):
             # The common case, a scalar loss, skips the general argument handling.
-            seed = np.ones(self._data.shape, self._data.dtype)
+            # np.array(1, dtype) is one C call; np.ones is a Python function around two
+            seed = np.array(1, self._data.dtype)
+            if self._data.ndim:
+                seed = seed.reshape(self._data.shape)
             autograd.run_backward((self,), (seed,), bool(retain_graph))
         else:
             autograd.backward(self, gradient, retain_graph, create_graph, inputs)

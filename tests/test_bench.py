@@ -61,12 +61,13 @@ def quick(tmp_path_factory):
 
 
 def test_quick_run_emits_every_row_without_errors(quick):
-    rc, doc, _, elapsed = quick
+    rc, doc, _, _ = quick
     assert [row["name"] for row in doc["rows"]] == EXPECTED_ROWS
     assert {name: row["errors"] for name, row in zip(EXPECTED_ROWS, doc["rows"])
             if row["errors"]} == {}
     assert rc == 0
-    assert elapsed < 60, f"--quick took {elapsed:.0f} s"
+    # No bound on the run's duration: on a shared machine a timed assertion only measures the
+    # load. --quick is short by construction (QUICK's budget, whose rounds are checked below).
 
 
 def test_every_library_has_positive_finite_times(quick):
@@ -99,17 +100,42 @@ def test_target_verdicts_follow_from_the_times(quick):
     judged = 0
     key = f"{quick[1]['meta']['stat']}_s"
     for row in quick[1]["rows"]:
-        target = row["target"]
-        if target is None or target["baseline"] not in row["results"]:
-            continue
-        ember = row["results"]["ember"][key]
-        base = row["results"][target["baseline"]][key]
-        expected = {"time": ember / base <= target["value"],
-                    "speed": base / ember >= target["value"],
-                    "extra": ember - base <= target["value"]}[target["kind"]]
-        assert target["met"] is expected, row["name"]
-        judged += 1
+        for target in row["targets"]:
+            if target["baseline"] not in row["results"]:
+                assert target["met"] is None, row["name"]
+                continue
+            ember = row["results"]["ember"][key]
+            base = row["results"][target["baseline"]][key]
+            expected = {"time": ember / base <= target["value"],
+                        "speed": base / ember >= target["value"],
+                        "extra": ember - base <= target["value"]}[target["kind"]]
+            assert target["met"] is expected, row["name"]
+            judged += 1
     assert judged >= 13
+
+
+def test_rows_carry_issue_11s_targets():
+    """The MLP step has two targets (PyTorch's samples/s and the NumPy floor's step time)."""
+    from ember.bench.rows import ROWS
+
+    targets = {row.name: [(t.baseline, t.kind, t.value) for t in row.targets] for row in ROWS}
+    assert targets["mlp_train/b32"] == [("torch", "speed", 1.5), ("numpy", "time", 1.25)]
+    assert targets["mlp_train/b128"] == [("torch", "speed", 1.3)]
+    assert targets["mlp_train/b512"] == [("torch", "speed", 1.0)]
+    assert targets["cross_entropy/b32"] == [("torch", "time", 1.0)]
+    assert targets["overhead/fwd"] == [("numpy", "extra", 1.0e-6)]
+    for name in PROGRAM_ROWS + ["cnn_train/b64"]:
+        assert targets[name] == [("torch", "time", 1.0)], name
+
+
+def test_a_row_with_two_targets_shows_both_verdicts(quick):
+    _, doc, text, _ = quick
+    row = next(r for r in doc["rows"] if r["name"] == "mlp_train/b32")
+    assert [t["label"] for t in row["targets"]] == ["≥1.5× torch samples/s", "≤1.25× np time"]
+    line = next(line for line in text.splitlines() if line.startswith("| `mlp_train/b32`"))
+    assert "≥1.5× torch samples/s and ≤1.25× np time" in line
+    marks = ["✅" if t["met"] else "❌" for t in row["targets"]]
+    assert f"| {' '.join(marks)} |" in line
 
 
 def test_markdown_table_has_every_row_and_the_header(quick):
@@ -239,3 +265,49 @@ def test_bad_options_are_usage_errors_before_any_timing(argv, message, capsys):
     assert main(["--rows", "add/128", *argv]) == 2
     captured = capsys.readouterr()
     assert message in captured.err and captured.out == ""
+
+
+def test_examples_cnn_numpy_floor_trains_like_ember_and_torch():
+    """Without dropout every library computes the same losses, step after step (momentum
+    included), so the floor is the same math; with dropout it still trains."""
+    import ember
+
+    workload = ExamplesCNN(2, dropout=False)
+    dtype = np.dtype(np.float64)
+    libs = [Framework("ember", ember)]
+    if HAS_TORCH:
+        import torch
+
+        libs.append(Framework("torch", torch))
+    floor = workload.numpy(dtype)
+    steps = [workload.framework(lib, dtype) for lib in libs]
+    for _ in range(3):
+        expected = float(floor())
+        for lib, step in zip(libs, steps):
+            assert step().item() == pytest.approx(expected, rel=1e-9), lib.name
+    with_dropout = ExamplesCNN(2).numpy(np.dtype(np.float32))
+    losses = [float(with_dropout()) for _ in range(4)]
+    assert all(math.isfinite(v) for v in losses) and losses[-1] < losses[0], losses
+
+
+def test_rows_with_dropout_are_timed_without_comparing_losses():
+    import ember
+
+    assert ExamplesCNN(2).compare is False and ExamplesCNN(2, dropout=False).compare is True
+    row = Row("examples_cnn/b2", "tiny", ExamplesCNN(2))
+    result = run_row(row, {"ember": Framework("ember", ember)}, np.dtype(np.float32),
+                     Budget(seconds=0.001, min_rounds=1, sample_s=0.0001, warmup_s=0.0001))
+    assert result.errors == {} and sorted(result.timings) == ["ember", "numpy"]
+
+
+def test_clock_cpu_times_the_thread_and_says_so(tmp_path):
+    path = tmp_path / "b.json"
+    rc, text = _run(["--quick", "--budget", "0.002", "--no-torch", "--clock", "cpu", "--rows",
+                     "add/128", "--json", str(path)])
+    doc = json.loads(path.read_text())
+    assert rc == 0 and doc["meta"]["budget"]["clock"] == "cpu"
+    assert "CPU time of the timing thread" in text
+    timings = measure({"sleeps": lambda: time.sleep(0.002)},
+                      Budget(seconds=0.01, min_rounds=3, sample_s=0.001, warmup_s=0.001,
+                             clock="cpu"))
+    assert timings["sleeps"].min_s < 0.001  # sleeping costs no CPU time

@@ -214,8 +214,12 @@ _NO_NEEDS = (False, False)
 def _array_output(ctx: Function, out) -> np.ndarray:
     """A NumPy scalar that forward returned, as a 0-d array (saved for backward as such)."""
     array = np.asarray(out)
-    if ctx.saved is not None:
-        ctx.saved = tuple(array if a is out else a for a in ctx.saved)
+    saved = ctx.saved
+    if saved is not None:
+        for a in saved:  # a plain loop: losses return scalars and rarely save them
+            if a is out:
+                ctx.saved = tuple([array if a is out else a for a in saved])
+                break
     return array
 
 

@@ -20,7 +20,7 @@ from . import env, rows
 from .profiling import profile_rows
 from .report import STATS, markdown, write_json
 from .run import run_row
-from .timing import QUICK, Budget
+from .timing import CLOCKS, QUICK, Budget
 from .workloads import Framework
 
 __all__ = ["main"]
@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stat", choices=STATS, default="min",
                    help="which time the ratios and targets compare: the minimum over rounds "
                         "(default: the least disturbed by other load) or the median")
+    p.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
+                   help="what a sample measures: wall-clock time (default) or the CPU time of "
+                        "the timing thread, steadier on a busy machine (meaningful at 1 thread)")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
     p.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     p.add_argument("--list", action="store_true", help="list the rows and exit")
@@ -80,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ember {e}", file=sys.stderr)
         return 2
     budget = QUICK if args.quick else Budget()
+    budget = dataclasses.replace(budget, clock=args.clock)
     if args.budget is not None:
         budget = dataclasses.replace(budget, seconds=args.budget)
     dtype = np.dtype(args.dtype)

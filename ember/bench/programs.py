@@ -14,32 +14,45 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .numpy_models import NumpyExamplesCNN
 from .workloads import Framework, Step, Workload
 
 
 class Program(Workload):
-    """A whole program: timed against PyTorch only (no hand-written NumPy floor)."""
+    """A whole program, timed against PyTorch; those with a hand-written NumPy floor define
+    `numpy`. Programs with dropout draw different masks in every library, so their losses are
+    not compared (`compare`)."""
 
     numpy = None
+    compare = False
+
+
+def initial_values(named_shapes, dtype: np.dtype) -> list[np.ndarray]:
+    """Deterministic weights in PyTorch's default ranges, for (name, shape) pairs in
+    `named_parameters` order: U(±1/sqrt(fan_in)) for weights and biases, ones for normalisation
+    weights, zeros for normalisation biases."""
+    rng = np.random.default_rng(0)
+    fan_in, values = 1, []
+    for name, shape in named_shapes:
+        norm = "norm" in name or "bn" in name or name.startswith(("ln", "norm"))
+        if len(shape) >= 2:
+            fan_in = math.prod(shape[1:])  # a bias that follows uses its weight's fan-in
+        if norm and len(shape) == 1:
+            value = np.ones(shape) if name.endswith("weight") else np.zeros(shape)
+        else:
+            bound = 1 / math.sqrt(fan_in)
+            value = rng.uniform(-bound, bound, shape)
+        values.append(value.astype(dtype))
+    return values
 
 
 def _load_weights(lib: Framework, model, dtype: np.dtype) -> None:
-    """Deterministic weights in PyTorch's default ranges: U(±1/sqrt(fan_in)) for weights and
-    biases, ones for normalisation weights, zeros for normalisation biases."""
-    rng = np.random.default_rng(0)
-    fan_in = 1
+    """Give every parameter its value from `initial_values`."""
+    params = list(model.named_parameters())
+    values = initial_values([(name, tuple(p.shape)) for name, p in params], dtype)
     with lib.mod.no_grad():
-        for name, p in model.named_parameters():
-            shape = tuple(p.shape)
-            norm = "norm" in name or "bn" in name or name.startswith(("ln", "norm"))
-            if len(shape) >= 2:
-                fan_in = math.prod(shape[1:])  # a bias that follows uses its weight's fan-in
-            if norm and len(shape) == 1:
-                value = np.ones(shape) if name.endswith("weight") else np.zeros(shape)
-            else:
-                bound = 1 / math.sqrt(fan_in)
-                value = rng.uniform(-bound, bound, shape)
-            p.copy_(lib.mod.from_numpy(value.astype(dtype)))
+        for (_, p), value in zip(params, values):
+            p.copy_(lib.mod.from_numpy(value))
 
 
 def _batch(shape: tuple, classes: int, dtype: np.dtype, seed: int = 1):
@@ -55,20 +68,33 @@ def _tokens(shape: tuple, vocab: int, seed: int = 1):
 @dataclass(frozen=True)
 class ExamplesCNN(Program):
     """pytorch/examples' MNIST net: conv 1→32 3×3, ReLU, conv 32→64 3×3, ReLU, max-pool 2,
-    dropout 0.25, linear 9216→128, ReLU, dropout 0.5, linear 128→10, log_softmax + NLL; SGD."""
+    dropout 0.25, linear 9216→128, ReLU, dropout 0.5, linear 128→10, log_softmax + NLL; SGD
+    with momentum 0.5. `dropout=False` (p = 0) makes every library compute the same loss, which
+    is how the tests check the NumPy floor."""
 
     batch: int
+    dropout: bool = True
+    lr: float = 0.01
+    momentum: float = 0.5
+
+    @property
+    def compare(self) -> bool:  # dropout masks differ between the libraries
+        return not self.dropout
+
+    def _probabilities(self) -> tuple[float, float]:
+        return (0.25, 0.5) if self.dropout else (0.0, 0.0)
 
     def framework(self, lib: Framework, dtype: np.dtype) -> Step:
         nn, F = lib.mod.nn, lib.mod.nn.functional
+        p1, p2 = self._probabilities()
 
         class Net(nn.Module):
             def __init__(self):
                 super().__init__()
                 self.conv1 = nn.Conv2d(1, 32, 3, 1)
                 self.conv2 = nn.Conv2d(32, 64, 3, 1)
-                self.dropout1 = nn.Dropout(0.25)
-                self.dropout2 = nn.Dropout(0.5)
+                self.dropout1 = nn.Dropout(p1)
+                self.dropout2 = nn.Dropout(p2)
                 self.fc1 = nn.Linear(9216, 128)
                 self.fc2 = nn.Linear(128, 10)
 
@@ -81,7 +107,7 @@ class ExamplesCNN(Program):
 
         model = Net().to(lib.mod.float64 if dtype == np.float64 else lib.mod.float32)
         _load_weights(lib, model, dtype)
-        opt = lib.mod.optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
+        opt = lib.mod.optim.SGD(model.parameters(), lr=self.lr, momentum=self.momentum)
         x, y = (lib.tensor(a) for a in _batch((self.batch, 1, 28, 28), 10, dtype))
 
         def step():
@@ -92,6 +118,12 @@ class ExamplesCNN(Program):
             return loss
 
         return step
+
+    def numpy(self, dtype: np.dtype) -> Step:
+        params = initial_values(NumpyExamplesCNN.NAMED_SHAPES, dtype)
+        x, y = _batch((self.batch, 1, 28, 28), 10, dtype)
+        net = NumpyExamplesCNN(params, x, y, self.lr, self.momentum, self._probabilities())
+        return net.train_step
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import json
 import math
 
 from .._atomic import atomic_write
-from .rows import BASELINES
+from .rows import BASELINES, Target
 from .run import RowResult
 
 _LIB_TITLES = {"ember": "ember", "numpy": "NumPy", "torch": "PyTorch"}
@@ -30,9 +30,9 @@ def ratio(result: RowResult, baseline: str, stat: str) -> float | None:
     return other / ember if result.row.batch else ember / other
 
 
-def target_status(result: RowResult, stat: str) -> bool | None:
-    target = result.row.target
-    if target is None or "ember" not in result.timings or target.baseline not in result.timings:
+def target_status(result: RowResult, target: Target, stat: str) -> bool | None:
+    """Whether ember meets `target` in this row; None when a library needed is missing."""
+    if "ember" not in result.timings or target.baseline not in result.timings:
         return None
     return target.met(_seconds(result, "ember", stat), _seconds(result, target.baseline, stat))
 
@@ -45,17 +45,14 @@ def row_json(result: RowResult, stat: str) -> dict:
         if row.batch:
             libs[lib]["samples_per_s"] = row.batch / timing.median_s
             libs[lib]["samples_per_s_best"] = row.batch / timing.min_s
-    target = None
-    if row.target is not None:
-        target = {"label": row.target.label, "baseline": row.target.baseline,
-                  "kind": row.target.kind, "value": row.target.value,
-                  "met": target_status(result, stat)}
+    targets = [{"label": t.label, "baseline": t.baseline, "kind": t.kind, "value": t.value,
+                "met": target_status(result, t, stat)} for t in row.targets]
     return {
         "name": row.name, "label": row.label, "unit": row.unit, "batch": row.batch,
         "published_s": row.published_s, "results": libs,
         "ratio_kind": "speed" if row.batch else "time",
         "ratios": {base: ratio(result, base, stat) for base in BASELINES},
-        "target": target, "errors": result.errors,
+        "targets": targets, "errors": result.errors,
     }
 
 
@@ -102,15 +99,16 @@ def _ratio_cell(result: RowResult, baseline: str, stat: str) -> str:
 
 
 def _met_cell(result: RowResult, stat: str) -> str:
-    status = target_status(result, stat)
-    if status is None:
-        return "—" if result.row.target is None else "?"
-    mark = "✅" if status else "❌"
-    target = result.row.target
-    if target.kind == "extra":
-        extra = _seconds(result, "ember", stat) - _seconds(result, target.baseline, stat)
-        return f"{mark} (+{extra * 1e6:.2f} µs)"
-    return mark
+    """One mark per target, in the order of the target column."""
+    marks = []
+    for target in result.row.targets:
+        status = target_status(result, target, stat)
+        mark = "?" if status is None else "✅" if status else "❌"
+        if status is not None and target.kind == "extra":
+            extra = _seconds(result, "ember", stat) - _seconds(result, target.baseline, stat)
+            mark += f" (+{extra * 1e6:.2f} µs)"
+        marks.append(mark)
+    return " ".join(marks) or "—"
 
 
 def _blas_line(pool: dict) -> str:
@@ -123,6 +121,9 @@ def _blas_line(pool: dict) -> str:
     parts.append(f"{pool.get('num_threads')} thread(s)")
     path = pool.get("filepath", "")
     return f"{', '.join(parts)} — `{path.rsplit('/', 1)[-1]}`"
+
+
+_CLOCK_WORDS = {"wall": "wall-clock time", "cpu": "CPU time of the timing thread"}
 
 
 def header(meta: dict) -> list[str]:
@@ -150,9 +151,9 @@ def header(meta: dict) -> list[str]:
     budget, stat = meta["budget"], meta["stat"]
     other = "median" if stat == "min" else "min"
     lines += [
-        f"- Timing: per call, {stat} ({other}) over ≥{budget['min_rounds']} rounds, ~"
-        f"{budget['seconds']} s per row and library after warm-up, libraries interleaved "
-        f"round by round. Ratios and targets use the {stat} times.",
+        f"- Timing: {_CLOCK_WORDS[budget.get('clock', 'wall')]} per call, {stat} ({other}) over "
+        f"≥{budget['min_rounds']} rounds, ~{budget['seconds']} s per row and library after "
+        f"warm-up, libraries interleaved round by round. Ratios and targets use the {stat} times.",
         "",
     ]
     return lines
@@ -173,7 +174,7 @@ def markdown(meta: dict, results: list[RowResult]) -> str:
     stat = meta["stat"]
     titles = [_LIB_TITLES[lib] for lib in ("ember", "numpy", "torch")]
     lines = header(meta)
-    lines.append(f"| row | {' | '.join(titles)} | ember/NumPy | ember/PyTorch | target | met "
+    lines.append(f"| row | {' | '.join(titles)} | ember/NumPy | ember/PyTorch | targets | met "
                  "| published Go time (float64, other machine) |")
     lines.append("|---" * 9 + "|")
     for r in results:
@@ -182,7 +183,8 @@ def markdown(meta: dict, results: list[RowResult]) -> str:
         cells = [f"`{r.row.name}` {label}",
                  *(_cell(r, lib, stat) for lib in ("ember", "numpy", "torch")),
                  *(_ratio_cell(r, base, stat) for base in BASELINES),
-                 r.row.target.label if r.row.target else "—", _met_cell(r, stat), published]
+                 " and ".join(t.label for t in r.row.targets) or "—", _met_cell(r, stat),
+                 published]
         lines.append("| " + " | ".join(cells) + " |")
     lines += _LEGEND
     errors = [f"- `{r.row.name}` {lib}: {msg}" for r in results for lib, msg in r.errors.items()]

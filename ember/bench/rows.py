@@ -23,7 +23,8 @@ BASELINES = ("numpy", "torch")
 
 @dataclass(frozen=True)
 class Target:
-    """A goal for ember against one baseline, judged on the median times.
+    """A goal for ember against one baseline, judged on the times the report compares (the
+    minima by default, --stat median).
 
     kind "time": ember's time ÷ the baseline's ≤ value. "speed": ember's samples/s ÷ the
     baseline's ≥ value. "extra": ember's time − the baseline's ≤ value seconds.
@@ -37,7 +38,7 @@ class Target:
     def label(self) -> str:
         short = {"numpy": "np", "torch": "torch"}[self.baseline]
         if self.kind == "time":
-            return f"≤{self.value:g}× {short}"
+            return f"≤{self.value:g}× {short} time"
         if self.kind == "speed":
             return f"≥{self.value:g}× {short} samples/s"
         return f"≤ {short} + {self.value * 1e6:g} µs"
@@ -55,7 +56,7 @@ class Row:
     name: str
     label: str
     workload: Workload
-    target: Target | None = None
+    targets: tuple[Target, ...] = ()  # every one must be met
     batch: int | None = None  # set for rows reported as samples/s
     published_s: float | None = None  # the seed's figure (float64, Go, another machine)
 
@@ -85,12 +86,20 @@ def _op_rows() -> list[Row]:
         target = Target("numpy", "time", 1.05 if op == "matmul" else 1.3)
         for n, published in zip(_SIZES, seed):
             workload = Relu(n) if op == "relu" else Binary(op, n)
-            rows.append(Row(f"{op}/{n}", f"{op} {n}×{n}", workload, target,
+            rows.append(Row(f"{op}/{n}", f"{op} {n}×{n}", workload, (target,),
                             published_s=published))
     return rows
 
 
-_BEAT_TORCH = Target("torch", "time", 1.0)
+# Issue 11's targets: every whole program at PyTorch's step time or better, the MLP step at
+# 1.5x PyTorch's samples/s and within 1.25x of the hand-written NumPy step.
+_BEAT_TORCH = (Target("torch", "time", 1.0),)
+
+
+def _mlp_targets(torch_speed: float, numpy_time: float | None = None) -> tuple[Target, ...]:
+    near_numpy = () if numpy_time is None else (Target("numpy", "time", numpy_time),)
+    return (Target("torch", "speed", torch_speed), *near_numpy)
+
 
 ROWS: tuple[Row, ...] = (
     *_op_rows(),
@@ -101,15 +110,14 @@ ROWS: tuple[Row, ...] = (
     Row("mlp_fwd_bwd/b32", "MLP 128-256-10 fwd+bwd, batch 32", MLP((128, 256, 10), 32),
         _BEAT_TORCH, published_s=28.68e-3),
     Row("mlp_train/b32", "MLP 784-128-10 train step, batch 32", MLP((784, 128, 10), 32, 0.01),
-        Target("torch", "speed", 1.3), batch=32),
+        _mlp_targets(1.5, 1.25), batch=32),
     Row("mlp_train/b128", "MLP 784-128-10 train step, batch 128",
-        MLP((784, 128, 10), 128, 0.01), Target("torch", "speed", 1.0), batch=128),
+        MLP((784, 128, 10), 128, 0.01), _mlp_targets(1.3), batch=128),
     Row("mlp_train/b512", "MLP 784-128-10 train step, batch 512",
-        MLP((784, 128, 10), 512, 0.01), batch=512),
-    Row("cnn_train/b64", "MNIST CNN train step, batch 64", MnistCNN(64, 0.01),
-        Target("torch", "time", 2.0)),
+        MLP((784, 128, 10), 512, 0.01), _mlp_targets(1.0), batch=512),
+    Row("cnn_train/b64", "MNIST CNN train step, batch 64", MnistCNN(64, 0.01), _BEAT_TORCH),
     Row("overhead/fwd", "1-element add, autograd on: forward", Overhead(backward=False),
-        Target("numpy", "extra", 1.5e-6)),
+        (Target("numpy", "extra", 1.0e-6),)),
     Row("overhead/fwd_bwd", "1-element add, autograd on: fwd+bwd", Overhead(backward=True)),
     Row("examples_cnn/b64", "pytorch/examples MNIST net train step, batch 64", ExamplesCNN(64),
         _BEAT_TORCH),

@@ -45,7 +45,10 @@ class Framework:
 
 
 class Workload:
-    """A row's computation. `numpy` is None for workloads with no hand-written NumPy floor."""
+    """A row's computation. `numpy` is None for workloads with no hand-written NumPy floor.
+    `compare`: whether every library's first result must agree with the floor's."""
+
+    compare = True
 
     def framework(self, lib: Framework, dtype: np.dtype) -> Step:
         raise NotImplementedError

@@ -54,11 +54,16 @@ class SGD(Optimizer):
             weight_decay = float(group["weight_decay"])
             nesterov = group["nesterov"]
             maximize = group["maximize"]
+            plain = momentum == 0 and weight_decay == 0 and not maximize
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue
                 work = self._work(p, 2 if nesterov else 1)
-                d = grad_of(p, p.grad._data, work[0], weight_decay, maximize)
+                if plain:  # the common case, θ ← θ − lr·g, without the general path's calls
+                    param_add_(p, np.multiply(grad._data, -lr, out=work[0]))
+                    continue
+                d = grad_of(p, grad._data, work[0], weight_decay, maximize)
                 if momentum != 0:
                     # Only with momentum does PyTorch create state, so state dicts match.
                     state = self.state[p]
