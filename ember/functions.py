@@ -11,6 +11,7 @@ import numpy as np
 from . import ops
 from ._args import _float_input
 from ._out import takes_out, write_out
+from .autograd import _mode
 from .creation import tensor
 from .gather_scatter import nonzero
 from .promotion import binary_operands
@@ -221,11 +222,19 @@ ceil = takes_out(_piecewise_constant(np.ceil))
 
 
 # ---- comparisons and tests (not differentiable) --------------------------------------
+def _untracked(ufunc, *inputs: Tensor) -> Tensor:
+    """`ufunc` of the inputs' arrays, outside autograd; while an export trace records ops (in
+    no-grad mode), the NoGrad op, so the trace sees it."""
+    if _mode.tracer is not None and not _mode.enabled:
+        return ops.NoGrad.apply(*inputs, ufunc=ufunc)
+    return _make(np.asarray(ufunc(*[t._data for t in inputs])), None)
+
+
 def _compare(ufunc, input, other) -> Tensor:
     a, b = binary_operands(input, other)
     try:
-        return _make(np.asarray(ufunc(a._data, b._data)), None)
-    except ValueError as e:
+        return _untracked(ufunc, a, b)
+    except (ValueError, RuntimeError) as e:
         raise RuntimeError(
             f"{ufunc.__name__}: {e} (input shapes {tuple(a._data.shape)} and "
             f"{tuple(b._data.shape)})") from None
@@ -262,15 +271,15 @@ def ge(input, other) -> Tensor:
 
 
 def isnan(input) -> Tensor:
-    return _make(np.isnan(input._data), None)
+    return _untracked(np.isnan, input)
 
 
 def isfinite(input) -> Tensor:
-    return _make(np.isfinite(input._data), None)
+    return _untracked(np.isfinite, input)
 
 
 def isinf(input) -> Tensor:
-    return _make(np.isinf(input._data), None)
+    return _untracked(np.isinf, input)
 
 
 # ---- matrix products -------------------------------------------------------------------
