@@ -48,7 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     onnx, _ = _onnx_packages()
     from .. import onnx as ember_onnx
-    from ..onnx.exporter import write_model
+    from ..onnx.model import write_model
 
     output = Path(args.output)
     if not output.parent.is_dir():

@@ -39,10 +39,10 @@ def verify(onnx_model, model, args=(), kwargs=None, *, rtol: float = RTOL,
     differs and by how much.
     """
     from ..nn import Module
-    from .exporter import _flat_outputs, _split_args, _tensors_in
+    from .arguments import flat_outputs, split_args, tensors_in
 
-    args, kwargs = _split_args(args, kwargs)
-    tensors = _tensors_in((args, kwargs))
+    args, kwargs = split_args(args, kwargs)
+    tensors = tensors_in((args, kwargs))
     was_training = model.training if isinstance(model, Module) else None
     if was_training is not None:
         model.eval()
@@ -52,7 +52,7 @@ def verify(onnx_model, model, args=(), kwargs=None, *, rtol: float = RTOL,
     finally:
         if was_training is not None:
             model.train(was_training)
-    expected = [np.array(t._data, copy=True) for _, t in _flat_outputs(result, "")]
+    expected = [np.array(t._data, copy=True) for _, t in flat_outputs(result, "")]
     sess = session(onnx_model)
     names = [i.name for i in sess.get_inputs()]
     feeds = dict(zip(names, (t._data for t in tensors)))

@@ -46,25 +46,39 @@ def _parts(g, index, rank: int) -> list:
     return parts + full
 
 
-def _symbolic_stops(node, parts: list, other: list) -> list:
-    """Parts of the first trace's index, with slice stops that are the (dynamic) dim's size in
-    both traces made open-ended; any other difference cannot be exported."""
+def _symbolic_bounds(node, parts: list, other: list) -> list:
+    """The first trace's index parts, where they differ from the second trace's: ints and slice
+    bounds that sit at the same distance from the end of a dim whose size changes (x[n - 1],
+    x[:n]) become counted from the end (x[-1], x[:]); any other difference cannot be exported."""
     first, second = node.in_shapes[0]
     out, dim = [], 0
     for p, q in zip(parts, other):
-        if isinstance(p, slice) and isinstance(q, slice) and (p.start, p.step) == (q.start,
-                                                                                   q.step):
-            if p.stop != q.stop and (p.stop, q.stop) == (first[dim], second[dim]):
-                p = slice(p.start, None, p.step)
-            elif p.stop != q.stop:
-                raise node.fail(f"its index {p} changes with the dynamic axes (to {q}) in a "
-                                "way ONNX cannot express; slice to the end (':') instead")
-        elif not (p is q or p == q) and not _is_array(p):
+        if p is None:
+            out.append(p)
+            continue
+        sizes = (first[dim], second[dim])
+        if isinstance(p, slice) and isinstance(q, slice) and p.step == q.step:
+            p = slice(_from_end(node, p.start, q.start, sizes, p),
+                      _from_end(node, p.stop, q.stop, sizes, p, stop=True), p.step)
+        elif not (_is_array(p) or _is_array(q) or isinstance(p, slice) or isinstance(q, slice)):
+            p = _from_end(node, p, q, sizes, p)
+        elif not (_is_array(p) and _is_array(q)):
             raise node.fail(f"its index part {p!r} changes with the dynamic axes (to {q!r})")
         out.append(p)
-        if p is not None:
-            dim += 1
+        dim += 1
     return out
+
+
+def _from_end(node, a, b, sizes: tuple[int, int], part, stop: bool = False):
+    if a == b:
+        return a
+    if a is None or b is None or a - sizes[0] != b - sizes[1]:
+        raise node.fail(f"its index {part!r} changes with the dynamic axes in a way ONNX cannot "
+                        "express (only positions counted from a dim's end can change)")
+    offset = int(a - sizes[0])
+    if offset == 0:  # the end itself: an open stop, or a start past every element
+        return None if stop else INT64_MAX
+    return offset
 
 
 def _slice_all(g, x: str, parts: list, ints_too: bool):
@@ -100,7 +114,7 @@ def getitem(g, node):
     try:
         parts = _parts(g, node.option("index"), rank)
         if "index" in node.varying:
-            parts = _symbolic_stops(node, parts, _parts(g, node.varying["index"][1], rank))
+            parts = _symbolic_bounds(node, parts, _parts(g, node.varying["index"][1], rank))
     except ValueError as e:
         raise node.fail(str(e)) from None
     x = g.input(node, 0)
@@ -187,26 +201,40 @@ def _stacked_indices(g, node, parts: list) -> tuple[str, int, list[int]]:
 
 @maps(ops.IndexPut)
 def index_put(g, node):
-    """a[index] = values (or +=): ScatterND, for an index whose advanced parts lead."""
-    shape = node.shape(0)
+    """a[index] = values (or +=): ScatterND into a with the indexed dims moved first."""
+    rank = len(node.shape(0))
     try:
-        parts = _parts(g, node.option("index"), len(shape))
+        parts = _parts(g, node.option("index"), rank)
     except ValueError as e:
         raise node.fail(str(e)) from None
     if any(isinstance(p, Value) for p in parts):
         raise node.fail("index_put at positions computed in the graph has no ONNX mapping")
-    indices, _, dims = _stacked_indices(g, node, parts)
-    if dims != list(range(len(dims))) or any(
-            not (isinstance(p, slice) and p == slice(None)) for p in parts[len(dims):]):
-        raise node.fail("index_put with index tensors that do not lead the index has no ONNX "
-                        "mapping")
-    if node.dynamic(0):
-        raise node.fail("index_put into a tensor whose size changes with the dynamic axes has "
-                        "no ONNX mapping")
-    picked = np.empty(shape, np.bool_)[_numpy_index(parts)].shape
-    updates = g.op("Expand", g.input(node, 1), g.ints(picked))
+    if any(isinstance(p, slice) and p != slice(None) for p in parts) or None in parts:
+        raise node.fail("index_put through an index that also slices has no ONNX mapping")
+    indices, batch_rank, dims = _stacked_indices(g, node, parts)
+    rest = [d for d in range(rank) if d not in dims]
+    perm = dims + rest
+    moved = g.input(node, 0) if perm == sorted(perm) else g.op("Transpose", g.input(node, 0),
+                                                                perm=perm)
+    region = [_picked(shape, parts) for shape in node.in_shapes[0]]
+    try:
+        shape = g.shape_of(*region, prefer=node.inputs, infer_one=False, what="the written region")
+    except Exception as e:
+        raise node.fail(str(e)) from None
+    updates = g.op("Expand", g.input(node, 1), shape)
+    first = dims[0]
+    if dims == list(range(first, first + len(dims))) and first > 0:  # NumPy put B at `first`
+        updates = g.op("Transpose", updates, perm=list(range(first, first + batch_rank)) + list(
+            range(first)) + list(range(first + batch_rank, len(region[0]))))
     reduction = "add" if node.option("accumulate") else None
-    return g.op("ScatterND", g.input(node, 0), indices, updates, reduction=reduction)
+    out = g.op("ScatterND", moved, indices, updates, reduction=reduction)
+    return out if perm == sorted(perm) else g.op("Transpose", out,
+                                                 perm=[int(i) for i in np.argsort(perm)])
+
+
+def _picked(shape: tuple, parts: list) -> tuple:
+    """The shape of a[index] for an `a` of this shape (NumPy's rules)."""
+    return np.broadcast_to(np.empty((), np.bool_), shape)[_numpy_index(parts)].shape
 
 
 def _numpy_index(parts: list) -> tuple:

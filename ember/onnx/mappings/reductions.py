@@ -34,8 +34,13 @@ def softmax(g, node):
 
 @maps(ops.Gather)
 def gather(g, node):
-    return g.op("GatherElements", g.input(node, 0), g.ref(node.option("index")),
-                axis=int(node.option("axis")))
+    """take_along_axis: GatherElements, with the index broadcast first as NumPy does."""
+    index = node.option("index")
+    name = g.ref(index)
+    if g.array_info(index)[0] != node.out_shape:
+        name = g.op("Expand", name, g.shape_of(*node.out_shapes, prefer=node.inputs,
+                                               infer_one=False, what="the gathered shape"))
+    return g.op("GatherElements", g.input(node, 0), name, axis=int(node.option("axis")))
 
 
 @maps(ops.Norm)

@@ -1,0 +1,132 @@
+"""Every layer, activation and loss of ember.nn, exported with a dynamic batch: onnx's full
+check passes, and ONNX Runtime matches ember (1e-5) at the traced and at another batch size.
+
+LAYERS lists them; a layer added to ember.nn without an entry here fails
+test_every_layer_is_exported, so new layers come with their export.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from onnx_helpers import TOLERANCE, check_batched, export
+
+import ember
+from ember import nn
+
+
+def floats(*shape):
+    return lambda n: (ember.randn(n, *shape),)
+
+
+def probabilities_and_targets(classes=4):
+    return lambda n: (ember.rand(n, classes), ember.rand(n, classes))
+
+
+def logits_and_classes(classes=4, extra=()):
+    def make(n):
+        target = ember.randint(0, classes, (n, *extra))
+        target[0] = -100  # ignored
+        return ember.randn(n, classes, *extra), target
+
+    return make
+
+
+def batch_norm(cls, channels):
+    layer = cls(channels)
+    layer.running_mean._data[:] = np.linspace(-1, 1, channels)
+    layer.running_var._data[:] = np.linspace(0.5, 2, channels)
+    layer.weight._data[:] = np.linspace(0.5, 1.5, channels)
+    return layer
+
+
+# (id, layer factory, make_args(batch)); inputs are float32 with the batch first
+LAYERS = [
+    ("Linear", lambda: nn.Linear(6, 5), floats(6)),
+    ("Linear-3d-nobias", lambda: nn.Linear(6, 5, bias=False), floats(3, 6)),
+    ("Identity", lambda: nn.Identity(), floats(6)),
+    ("Conv2d", lambda: nn.Conv2d(3, 4, 3), floats(3, 7, 7)),
+    ("Conv2d-stride-pad-dilation", lambda: nn.Conv2d(3, 4, 3, stride=2, padding=2, dilation=2),
+     floats(3, 9, 8)),
+    ("Conv2d-groups-same", lambda: nn.Conv2d(4, 6, (3, 2), groups=2, padding="same"),
+     floats(4, 6, 6)),
+    ("Conv2d-reflect", lambda: nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect"),
+     floats(2, 5, 6)),
+    ("Conv2d-replicate", lambda: nn.Conv2d(2, 3, 3, padding=(1, 2), padding_mode="replicate"),
+     floats(2, 5, 6)),
+    ("Conv2d-circular", lambda: nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"),
+     floats(2, 5, 6)),
+    ("MaxPool2d", lambda: nn.MaxPool2d(2), floats(3, 8, 8)),
+    ("MaxPool2d-ceil-pad-dilation", lambda: nn.MaxPool2d(3, 2, padding=1, dilation=2,
+                                                         ceil_mode=True), floats(2, 9, 10)),
+    ("AvgPool2d", lambda: nn.AvgPool2d(2), floats(3, 8, 8)),
+    ("AvgPool2d-ceil-no-pad-count", lambda: nn.AvgPool2d(3, 2, padding=1, ceil_mode=True,
+                                                         count_include_pad=False),
+     floats(2, 8, 9)),
+    ("AvgPool2d-divisor", lambda: nn.AvgPool2d(2, 1, divisor_override=3), floats(2, 5, 5)),
+    ("AdaptiveAvgPool2d-even", lambda: nn.AdaptiveAvgPool2d(2), floats(3, 8, 6)),
+    ("AdaptiveAvgPool2d-uneven", lambda: nn.AdaptiveAvgPool2d((3, 4)), floats(3, 7, 9)),
+    ("BatchNorm1d", lambda: batch_norm(nn.BatchNorm1d, 6), floats(6)),
+    ("BatchNorm1d-3d", lambda: batch_norm(nn.BatchNorm1d, 4), floats(4, 5)),
+    ("BatchNorm2d", lambda: batch_norm(nn.BatchNorm2d, 3), floats(3, 4, 4)),
+    ("SyncBatchNorm", lambda: batch_norm(nn.SyncBatchNorm, 3), floats(3, 4, 4)),
+    ("LayerNorm", lambda: nn.LayerNorm([4, 5]), floats(3, 4, 5)),
+    ("LayerNorm-no-affine", lambda: nn.LayerNorm(6, elementwise_affine=False), floats(6)),
+    ("Embedding", lambda: nn.Embedding(10, 4), lambda n: (ember.randint(0, 10, (n, 7)),)),
+    ("Embedding-padding", lambda: nn.Embedding(10, 4, padding_idx=0),
+     lambda n: (ember.randint(0, 10, (n,)),)),
+    ("Dropout", lambda: nn.Dropout(0.5), floats(6)),
+    ("Flatten", lambda: nn.Flatten(), floats(3, 4, 5)),
+    ("Unflatten", lambda: nn.Unflatten(1, (2, 3)), floats(6)),
+    ("ReLU", lambda: nn.ReLU(), floats(6)),
+    ("ReLU-inplace", lambda: nn.ReLU(inplace=True), floats(6)),
+    ("LeakyReLU", lambda: nn.LeakyReLU(0.2), floats(6)),
+    ("GELU", lambda: nn.GELU(), floats(6)),
+    ("GELU-tanh", lambda: nn.GELU("tanh"), floats(6)),
+    ("SiLU", lambda: nn.SiLU(), floats(6)),
+    ("Sigmoid", lambda: nn.Sigmoid(), floats(6)),
+    ("Tanh", lambda: nn.Tanh(), floats(6)),
+    ("Softmax", lambda: nn.Softmax(dim=1), floats(6)),
+    ("LogSoftmax", lambda: nn.LogSoftmax(dim=-1), floats(3, 6)),
+    ("CrossEntropyLoss", lambda: nn.CrossEntropyLoss(), logits_and_classes()),
+    ("CrossEntropyLoss-weight-smoothing-sum", lambda: nn.CrossEntropyLoss(
+        weight=ember.rand(4), label_smoothing=0.1, reduction="sum"), logits_and_classes()),
+    ("CrossEntropyLoss-2d-none", lambda: nn.CrossEntropyLoss(reduction="none"),
+     logits_and_classes(3, (4, 2))),
+    ("CrossEntropyLoss-probabilities", lambda: nn.CrossEntropyLoss(label_smoothing=0.2),
+     lambda n: (ember.randn(n, 4), ember.softmax(ember.randn(n, 4), 1))),
+    ("NLLLoss", lambda: nn.NLLLoss(weight=ember.rand(4)),
+     lambda n: (ember.randn(n, 4).log_softmax(1), logits_and_classes()(n)[1])),
+    ("MSELoss", lambda: nn.MSELoss(), probabilities_and_targets()),
+    ("L1Loss-sum", lambda: nn.L1Loss(reduction="sum"), probabilities_and_targets()),
+    ("BCELoss", lambda: nn.BCELoss(weight=ember.rand(4)), probabilities_and_targets()),
+    ("BCEWithLogitsLoss", lambda: nn.BCEWithLogitsLoss(pos_weight=ember.rand(4) + 0.5),
+     probabilities_and_targets()),
+]
+# Not layers of their own: containers (exported through the models that use them).
+CONTAINERS = {"Module", "Sequential", "ModuleList", "ModuleDict"}
+REDUCING = ("Loss",)  # losses reduce the batch: their output has no batch dim
+
+
+@pytest.mark.parametrize(("factory", "make_args"), [case[1:] for case in LAYERS],
+                         ids=[case[0] for case in LAYERS])
+def test_layer_exports_and_matches_onnx_runtime(factory, make_args):
+    layer = factory()
+    name = type(layer).__name__
+    reduced = name.endswith(REDUCING) and getattr(layer, "reduction", "mean") != "none"
+    if reduced:  # a scalar: only the inputs' batch dims are dynamic
+        args = make_args(2)
+        names = [f"x{i}" for i in range(len(args))]
+        proto = export(layer, args, input_names=names,
+                       dynamic_axes={n: {0: "batch"} for n in names})
+        ember.onnx.verify(proto, layer, args, **TOLERANCE)
+        ember.onnx.verify(proto, layer, make_args(5), **TOLERANCE)
+    else:
+        check_batched(layer, make_args)
+
+
+def test_every_layer_is_exported():
+    exported = {case[1]().__class__.__name__ for case in LAYERS}
+    layers = {name for name in nn.modules.__all__ if isinstance(getattr(nn, name), type)}
+    missing = sorted(layers - exported - CONTAINERS)
+    assert missing == [], f"layers of ember.nn without an export test here: {missing}"
