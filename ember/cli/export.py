@@ -104,14 +104,10 @@ class Classifier:
     probabilities: Callable[[np.ndarray], np.ndarray]
 
 
-def classifier(args: argparse.Namespace) -> tuple[Classifier, list[str]]:
-    """`ember predict`'s model, from a checkpoint or (--onnx) an exported file, and the images:
-    with --onnx every positional argument is an image."""
-    if args.onnx is not None:
-        images = ([args.checkpoint] if args.checkpoint is not None else []) + args.images
-        return onnx_classifier(args.onnx), images
-    if args.checkpoint is None:
-        raise CLIError("pass a checkpoint.safetensors and images, or --onnx MODEL.onnx and images")
+def classifier(args: argparse.Namespace) -> Classifier:
+    """`ember predict`'s model: a checkpoint's, or with --onnx an exported file's."""
+    if args.onnx:
+        return onnx_classifier(args.checkpoint)
     ckpt = load_checkpoint(args.checkpoint)
     config = ckpt["config"]
     model = restore_model(ckpt, args.checkpoint)
@@ -122,7 +118,7 @@ def classifier(args: argparse.Namespace) -> tuple[Classifier, list[str]]:
             return model(Tensor(batch)).softmax(dim=1).numpy()
 
     names = DATASETS[config.dataset].class_names
-    return Classifier(config.dataset, config.mean, config.std, names, probabilities), args.images
+    return Classifier(config.dataset, config.mean, config.std, names, probabilities)
 
 
 def onnx_classifier(path: str) -> Classifier:

@@ -26,23 +26,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "was, and normalised as in training. Prints the predicted class and its "
                     "probability per image; a file that cannot be read gets an error line of "
                     "its own, and the exit status is then 1.")
-    p.add_argument("checkpoint", nargs="?",
-                   help="a checkpoint.safetensors written by `ember train` (none with --onnx)")
+    p.add_argument("checkpoint", help="a checkpoint.safetensors written by `ember train` (with "
+                                      "--onnx: a MODEL.onnx written by `ember export`)")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files to classify")
-    p.add_argument("--onnx", metavar="MODEL.onnx",
-                   help="classify with a model written by `ember export`, in ONNX Runtime")
+    p.add_argument("--onnx", action="store_true",
+                   help="the model is an ONNX file written by `ember export`: run it in ONNX "
+                        "Runtime")
     p.add_argument("--top", type=positive_int, default=1, metavar="K",
                    help="also list the K most probable classes (default: 1)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    model, images = classifier(args)
+    model = classifier(args)
     layout, names = LAYOUTS[model.dataset], model.class_names
     # A bad file (missing, unreadable, blank) is reported on its own line; the rest are classified.
     fields: dict[str, np.ndarray] = {}
     problems: dict[str, str] = {}
-    for path in images:
+    for path in args.images:
         try:
             fields[path] = to_training_layout(read_grayscale(path), layout, source=path)
         except CLIError as e:
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             / np.float32(model.std)
         probabilities = dict(zip(fields, model.probabilities(batch)))
     show_index = model.dataset != "mnist"  # MNIST's class names are the digits themselves
-    for path in images:
+    for path in args.images:
         if path in problems:
             print(f"ember: error: {one_line(problems[path])}", file=sys.stderr, flush=True)
             continue
