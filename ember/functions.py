@@ -224,17 +224,19 @@ ceil = takes_out(_piecewise_constant(np.ceil))
 # ---- comparisons and tests (not differentiable) --------------------------------------
 def _untracked(ufunc, *inputs: Tensor) -> Tensor:
     """`ufunc` of the inputs' arrays, outside autograd; while an export trace records ops (in
-    no-grad mode), the NoGrad op, so the trace sees it."""
+    no-grad mode), run again as the NoGrad op, so the trace sees it (errors come from the plain
+    run, as always)."""
+    out = _make(np.asarray(ufunc(*[t._data for t in inputs])), None)
     if _mode.tracer is not None and not _mode.enabled:
         return ops.NoGrad.apply(*inputs, ufunc=ufunc)
-    return _make(np.asarray(ufunc(*[t._data for t in inputs])), None)
+    return out
 
 
 def _compare(ufunc, input, other) -> Tensor:
     a, b = binary_operands(input, other)
     try:
         return _untracked(ufunc, a, b)
-    except (ValueError, RuntimeError) as e:
+    except ValueError as e:
         raise RuntimeError(
             f"{ufunc.__name__}: {e} (input shapes {tuple(a._data.shape)} and "
             f"{tuple(b._data.shape)})") from None

@@ -303,6 +303,7 @@ class NoGrad(Function):
     arrays. These run outside autograd (ember.functions._untracked); they reach Function.apply
     only while an export trace records ops, so that masks made from the inputs reach the graph."""
 
+    op_name = "eq"  # or the other comparisons, logical ops and tests: errors never reach it
     saves_nothing = True
 
     def forward(ctx, *arrays, ufunc=None):
