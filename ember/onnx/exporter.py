@@ -107,16 +107,18 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
         raise ValueError(f"ember.onnx.export: dynamic_axes names {unknown[0]!r}, which is neither "
                          f"an input ({names}) nor an output ({outputs})")
     nodes = align(first, second)
-    proto = assemble(onnx, opset, first, second, nodes, names, outputs, dynamic,
-                      _parameters(model), export_params, keep_initializers_as_inputs,
-                      do_constant_folding)
+    weights = _parameters(model)
+    proto = assemble(onnx, opset, first, second, nodes, names, outputs, dynamic, weights,
+                     export_params, keep_initializers_as_inputs, do_constant_folding)
     if verbose:
         print(listing(onnx, proto.graph))
     if check:
         from .verification import compare
 
         for trace in (first, second) if dynamic else (first,):
-            compare(proto, dict(zip(names, trace.inputs)), trace.results)
+            feeds = {**weights, **dict(zip(names, trace.inputs))}
+            compare(proto, {i.name: feeds[i.name] for i in proto.graph.input if i.name in feeds},
+                    trace.results)
     if f is not None:
         write_model(proto, f)
     return proto
@@ -129,7 +131,7 @@ def _opset(version, onnx) -> int:
         raise ValueError(f"ember.onnx.export: opset_version must be an int from {MIN_OPSET} to "
                          f"{newest} (the newest the installed onnx {onnx.__version__} knows), "
                          f"got {version!r}")
-    return min(version, newest)
+    return version
 
 
 # ---- tracing --------------------------------------------------------------------------------

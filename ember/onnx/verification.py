@@ -25,7 +25,9 @@ def session(onnx_model):
         onnx_model = onnx_model.read()
     elif isinstance(onnx_model, os.PathLike):
         onnx_model = os.fspath(onnx_model)
-    return onnxruntime.InferenceSession(onnx_model, providers=["CPUExecutionProvider"])
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only: ONNX Runtime's advice on graph layout is noise
+    return onnxruntime.InferenceSession(onnx_model, options, providers=["CPUExecutionProvider"])
 
 
 def verify(onnx_model, model, args=(), kwargs=None, *, rtol: float = RTOL,
