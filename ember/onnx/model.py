@@ -15,20 +15,22 @@ from .trace import Trace
 
 def write_model(proto, f) -> None:
     """Serialize an onnx.ModelProto to a path (atomically) or a binary file object."""
+    check_target(f)
     data = proto.SerializeToString()
     if isinstance(f, (str, os.PathLike)):
         atomic_write(f, data)
-    elif hasattr(f, "write"):
-        f.write(data)
     else:
-        raise TypeError(f"ember.onnx.export: f must be a path or a binary file object, got "
-                        f"{type(f).__name__}")
+        f.write(data)
 
 
 def check_target(f) -> None:
-    """Fail before the (long) trace when a path cannot be written."""
-    if not isinstance(f, (str, os.PathLike)):
+    """Fail early (before the trace) when `f` is neither None, a path that can be written, nor
+    a binary file object."""
+    if f is None or hasattr(f, "write") and not isinstance(f, (str, os.PathLike)):
         return
+    if not isinstance(f, (str, os.PathLike)):
+        raise TypeError(f"ember.onnx.export: f must be a path or a binary file object, got "
+                        f"{type(f).__name__}")
     path = os.path.abspath(f)
     if os.path.isdir(path):
         raise IsADirectoryError(f"ember.onnx.export: cannot write {os.fspath(f)!r}: it is a "
@@ -49,8 +51,10 @@ def listing(onnx, graph) -> str:
 
 
 def assemble(onnx, opset: int, first: Trace, second: Trace, nodes, names: list[str],
-              outputs: list[str], dynamic: dict, params: dict[str, np.ndarray],
-              export_params: bool, initializers_as_inputs: bool, fold: bool):
+             outputs: list[str], dynamic: dict, params: dict[str, np.ndarray],
+             export_params: bool, initializers_as_inputs: bool, fold: bool):
+    """The checked ModelProto: each traced op folded or mapped (ember.onnx.mappings), the
+    inputs, outputs and initializers named and shaped, symbolic where the axes are dynamic."""
     from onnx import helper, numpy_helper
 
     shapes = {k: (v, second.shapes.get(k, v)) for k, v in first.shapes.items()}

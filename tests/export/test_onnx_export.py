@@ -142,6 +142,8 @@ def test_an_unwritable_path_fails_before_tracing(tmp_path):
         ember.onnx.export(model, ember.randn(2), tmp_path / "missing" / "m.onnx")
     with pytest.raises(IsADirectoryError, match="is a directory"):
         ember.onnx.export(model, ember.randn(2), tmp_path)
+    with pytest.raises(TypeError, match="f must be a path or a binary file object, got int"):
+        ember.onnx.export(model, ember.randn(2), 3)
     assert model.calls == 0 and list(tmp_path.iterdir()) == []
 
 
