@@ -59,22 +59,21 @@ class GraphBuilder:
         self.constant.add(value_name)
 
     # ---- nodes and constants ------------------------------------------------------------
-    def op(self, op_type: str, *inputs: str | None, outputs: int = 1, **attrs):
-        """Add a node; returns its output name (a list of names when outputs > 1). An input of
-        None is an omitted optional input."""
+    def op(self, op_type: str, *inputs: str | None, **attrs) -> str:
+        """Add a node; returns its output's name. An input of None is an omitted optional
+        input; attributes of None are left out."""
         from onnx import helper
 
-        names = [self.fresh(f"{op_type}_{len(self.nodes)}") for _ in range(outputs)]
+        name = self.fresh(f"{op_type}_{len(self.nodes)}")
         attrs = {k: v for k, v in attrs.items() if v is not None}
         while inputs and inputs[-1] is None:  # trailing omitted inputs are left out entirely
             inputs = inputs[:-1]
         self.nodes.append(helper.make_node(op_type, ["" if i is None else i for i in inputs],
-                                           names, name=f"{op_type}_{len(self.nodes)}", **attrs))
-        return names[0] if outputs == 1 else names
+                                           [name], name=f"{op_type}_{len(self.nodes)}", **attrs))
+        return name
 
-    def const(self, array, dtype=None, hint: str = "const") -> str:
+    def const(self, array, hint: str = "const") -> str:
         """An initializer holding `array` (one per distinct content)."""
-        array = np.asarray(array, dtype=dtype)
         array = np.ascontiguousarray(array)
         key = (array.dtype.str, array.shape, array.tobytes())
         name = self._const_names.get(key)

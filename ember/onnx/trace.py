@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..tensor import Tensor
 from .errors import OnnxExporterError
 
 _EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -176,7 +177,7 @@ class Recorder:
         """An op's option with its arrays (and Tensors) resolved to values or constants."""
         if isinstance(option, np.ndarray):
             return self.ref(option, f"{op} (op #{index}, at {where})")
-        if hasattr(option, "_data") and isinstance(option._data, np.ndarray):  # a Tensor
+        if isinstance(option, Tensor):
             return self.ref(option._data, f"{op} (op #{index}, at {where})")
         if isinstance(option, (tuple, list)):
             return type(option)(self._resolve(v, op, index, where) for v in option)
