@@ -52,10 +52,12 @@ def input_names(model, args: tuple, kwargs: dict, tensors: list[Tensor], given) 
         params = list(inspect.signature(model.forward).parameters)
     except (TypeError, ValueError):
         params = []
-    direct = {id(a): params[i] for i, a in enumerate(args)
-              if isinstance(a, Tensor) and i < len(params)}
-    direct.update({id(v): k for k, v in kwargs.items() if isinstance(v, Tensor)})
-    names = given + [direct.get(id(t), f"input_{i}") for i, t in enumerate(tensors)][len(given):]
+    # In tensors_in's order: a tensor passed directly is named by its parameter or keyword.
+    labels = [params[i] if i < len(params) else None for i in range(len(args))] + list(kwargs)
+    named = [label if isinstance(value, Tensor) else None
+             for label, value in zip(labels, [*args, *kwargs.values()])
+             for _ in tensors_in(value)]
+    names = given + [label or f"input_{i}" for i, label in enumerate(named)][len(given):]
     return _unique(names, "input_names")
 
 

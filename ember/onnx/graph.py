@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import OnnxExporterError
 from .program import OpNode
-from .trace import Const, Value
+from .trace import Const, Filled, Value
 
 INT64_MAX = np.iinfo(np.int64).max
 
@@ -100,6 +100,9 @@ class GraphBuilder:
         """The ONNX name of a traced input or option: a Value's name, or a Const's initializer."""
         if isinstance(ref, Const):
             return self.const(ref.array)
+        if isinstance(ref, Filled):
+            return self.op("Expand", self.scalar(ref.value, ref.dtype), self.shape_of(
+                *ref.shapes, infer_one=False, what="a tensor filled with one value"))
         if ref.name in self.folded:
             return self.const(self.folded[ref.name], hint="folded")
         try:
@@ -112,6 +115,8 @@ class GraphBuilder:
         """A traced input's or option's shapes (in the two traces) and dtype."""
         if isinstance(ref, Const):
             return ref.array.shape, ref.array.shape, ref.array.dtype
+        if isinstance(ref, Filled):
+            return (*ref.shapes, ref.dtype)
         first, second = self.shapes[ref.name]
         return first, second, self.dtypes[ref.name]
 
@@ -206,7 +211,7 @@ class GraphBuilder:
 
 def _refs_in(options):
     for v in options:
-        if isinstance(v, (Value, Const)):
+        if isinstance(v, (Value, Const, Filled)):
             yield v
         elif isinstance(v, (tuple, list)):
             yield from _refs_in(v)

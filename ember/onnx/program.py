@@ -16,7 +16,7 @@ import inspect
 import numpy as np
 
 from .errors import OnnxExporterError
-from .trace import Const, Step, Trace, Value
+from .trace import Const, Filled, Step, Trace, Value
 
 
 class OpNode:
@@ -85,23 +85,47 @@ def align(first: Trace, second: Trace) -> list[OpNode]:
             "the inputs' values or sizes")
     nodes = []
     for k, (a, b) in enumerate(zip(first.steps, second.steps)):
+        in_shapes = [(_shape(x, first), _shape(y, second)) for x, y in zip(a.inputs, b.inputs)]
+        inputs = list(a.inputs)
         for j, (x, y) in enumerate(zip(a.inputs, b.inputs)):
             if not _same(x, y):
-                raise OnnxExporterError(
-                    f"ember.onnx.export: {a.describe(k)}: its input {j} {_changed(x, y)}")
-        varying = {key: (v, b.kwargs[key]) for key, v in a.kwargs.items()
-                   if not _same(v, b.kwargs[key])}
-        for key, (v, w) in varying.items():
+                inputs[j] = _filled(x, y)
+                if inputs[j] is None:
+                    raise OnnxExporterError(
+                        f"ember.onnx.export: {a.describe(k)}: its input {j} {_changed(x, y)}")
+        a.inputs = tuple(inputs)
+        varying = {}
+        for key, v in a.kwargs.items():
+            w = b.kwargs[key]
+            if _same(v, w):
+                continue
             if _holds_const(v) or _holds_const(w):
-                raise OnnxExporterError(
-                    f"ember.onnx.export: {a.describe(k)}: its option {key} {_changed(v, w)}")
-        in_shapes = [(_shape(x, first), _shape(y, second)) for x, y in zip(a.inputs, b.inputs)]
+                a.kwargs[key] = _filled(v, w)
+                if a.kwargs[key] is None:
+                    raise OnnxExporterError(
+                        f"ember.onnx.export: {a.describe(k)}: its option {key} {_changed(v, w)}")
+            else:
+                varying[key] = (v, w)
         nodes.append(OpNode(k, a, varying, in_shapes, (a.output.shape, b.output.shape),
                             b.output))
     for i, (x, y) in enumerate(zip(first.outputs, second.outputs)):
         if not _same(x, y):
             raise OnnxExporterError(f"ember.onnx.export: the model's output {i} {_changed(x, y)}")
     return nodes
+
+
+def _filled(x, y) -> Filled | None:
+    """Two constants that hold one value everywhere but differ in shape (zeros of the batch's
+    size, made in forward): one Filled, which the graph makes at run time. Otherwise None."""
+    if not (isinstance(x, Const) and isinstance(y, Const)):
+        return None
+    a, b = x.array, y.array
+    if a.dtype != b.dtype or a.ndim != b.ndim or a.size == 0 or b.size == 0:
+        return None
+    value = a.reshape(-1)[0]
+    if not (_same_array(a, np.full_like(a, value)) and _same_array(b, np.full_like(b, value))):
+        return None
+    return Filled(value, a.dtype, a.shape, b.shape)
 
 
 def _holds_const(option) -> bool:

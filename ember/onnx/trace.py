@@ -52,6 +52,19 @@ class Const:
         return f"Const({self.array.dtype}{list(self.array.shape)})"
 
 
+class Filled:
+    """A constant that holds one value everywhere, in a shape that changes with the dynamic
+    axes (export's two traces saw `shapes`): the graph makes it at run time."""
+
+    __slots__ = ("value", "dtype", "shapes")
+
+    def __init__(self, value, dtype: np.dtype, *shapes: tuple) -> None:
+        self.value, self.dtype, self.shapes = value, dtype, shapes
+
+    def __repr__(self) -> str:
+        return f"Filled({self.value!r}, {self.dtype}{list(self.shapes[0])})"
+
+
 class _Stale:
     """What an array's binding becomes when an in-place write changed its memory through
     another tensor."""

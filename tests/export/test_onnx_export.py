@@ -65,6 +65,29 @@ def test_names_keywords_and_scalars():
     ember.onnx.verify(proto, model, (x,), kwargs={"scale": 3.0}, **TOLERANCE)
 
 
+def test_the_same_tensor_twice_gets_both_names():
+    model = nn.Module()
+    model.forward = lambda query, key: query @ key.mT
+    x = ember.randn(2, 3)
+    proto = export(model, (x, x))
+    assert [i.name for i in proto.graph.input] == ["query", "key"]
+    ember.onnx.verify(proto, model, (x, x), **TOLERANCE)
+
+
+def test_a_tensor_of_one_value_sized_by_the_batch():
+    """zeros(batch, ...) made in forward (an RNN's first state) is made in the graph."""
+    def forward(x):
+        state = ember.zeros(x.shape[0], 3)
+        return ember.cat([x, state + 1, ember.full((x.shape[0], 1), 2.5)], 1)
+
+    model = Lambda(forward)
+    proto = export(model, ember.randn(2, 4), input_names=["x"], dynamic_axes={"x": [0]})
+    ember.onnx.verify(proto, model, ember.randn(6, 4), **TOLERANCE)
+    with pytest.raises(OnnxExporterError, match="computed outside the traced primitives"):
+        ember.onnx.export(Lambda(lambda x: x + ember.arange(float(x.shape[0]))[:, None]),
+                          ember.randn(2, 4), input_names=["x"], dynamic_axes={"x": [0]})
+
+
 def test_nested_inputs_and_outputs():
     model = Lambda(lambda pair, z: (pair[0] + z, [pair[1] * 2, z.exp()]))
     args = ([ember.randn(3), ember.randn(3)], ember.randn(3))

@@ -16,13 +16,13 @@ import numpy as np
 from ... import ops
 from ...ops.embedding import EmbeddingLookup
 from ..registry import maps
-from ..trace import Const, Value
+from ..trace import Const, Filled, Value
 
 INT64_MAX = np.iinfo(np.int64).max
 
 
 def _is_array(part) -> bool:
-    return isinstance(part, (Value, Const))
+    return isinstance(part, (Value, Const, Filled))
 
 
 def _parts(g, index, rank: int) -> list:
