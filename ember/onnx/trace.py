@@ -133,6 +133,7 @@ class Recorder:
         return value
 
     # ---- the trace_ops protocol ---------------------------------------------------------
+    # --8<-- [start:record]
     def __call__(self, ctx, inputs, kwargs: dict, out) -> None:
         index = len(self.steps)
         where = _source_line()
@@ -142,6 +143,7 @@ class Recorder:
                    for key, v in kwargs.items()}
         self.steps.append(Step(ctx, refs, options, out._data, where))
         self._bind(out._data, f"step:{index}")
+    # --8<-- [end:record]
 
     def will_write(self, tensor, result) -> None:
         """`tensor`'s memory is about to receive `result`'s values (an in-place op)."""

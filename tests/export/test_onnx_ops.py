@@ -20,6 +20,7 @@ import ember
 import ember.nn.functional as F
 from ember import nn
 from ember.autograd import Function
+from ember.ops.activation import Erf
 
 
 class Lambda(nn.Module):
@@ -59,6 +60,7 @@ OPS = [
     ("unary", lambda a: a.exp() + a.abs().log1p() + (a.abs() + 1).log() + a.abs().sqrt()
      + a.sin() + a.cos() + a.tanh() + a.sigmoid() + a.relu() - a.neg() + (a.abs() + 1).rsqrt(),
      x(5)),
+    ("erf", lambda a: Erf.apply(a), x(5)),  # GELU's recorded backward's op
     ("rounding", lambda a: (a * 3).sign() + (a * 3).round() + (a * 3).floor() + (a * 3).ceil(),
      x(5)),
     ("clamp", lambda a: a.clamp(-0.5, 0.5) + a.clamp(min=0) + a.clamp(max=0.1), x(5)),
@@ -154,9 +156,10 @@ def _inplace(a):
     return b + c + d
 
 
-# Primitives that forward passes never run (backward formulas do), and training-mode batch norm
-# (export runs eval mode).
-NO_MAPPING = {"IndexScatter", "DiagonalScatter", "ScatterAdd", "BatchNormTraining"}
+# Primitives that forward passes never run (backward formulas and double backward do),
+# training-mode batch norm and SyncBatchNorm's cross-rank sum (export runs eval mode).
+NO_MAPPING = {"IndexScatter", "DiagonalScatter", "ScatterAdd", "BatchNormTraining", "SyncSum",
+              "Im2col", "Col2im", "ArgmaxScatter", "ArgmaxGather", "WindowSpread"}
 
 
 @pytest.mark.parametrize(("fn", "make_args"), [case[1:] for case in OPS],

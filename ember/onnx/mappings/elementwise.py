@@ -7,13 +7,13 @@ import math
 import numpy as np
 
 from ... import ops
-from ...ops.activation import Gelu, LeakyRelu, Silu
+from ...ops.activation import Erf, Gelu, LeakyRelu, Silu
 from ..registry import maps
 
 _SAME_NAME = {ops.Add: "Add", ops.Sub: "Sub", ops.Mul: "Mul", ops.Div: "Div", ops.Pow: "Pow",
               ops.Maximum: "Max", ops.Minimum: "Min", ops.Neg: "Neg", ops.Abs: "Abs",
               ops.Exp: "Exp", ops.Log: "Log", ops.Sqrt: "Sqrt", ops.Sin: "Sin", ops.Cos: "Cos",
-              ops.Tanh: "Tanh", ops.Sigmoid: "Sigmoid", ops.Relu: "Relu"}
+              ops.Tanh: "Tanh", ops.Sigmoid: "Sigmoid", ops.Relu: "Relu", Erf: "Erf"}
 _BOOL = {ops.Add: "Or", ops.Mul: "And", ops.Maximum: "Or", ops.Minimum: "And"}  # NumPy's bool math
 
 

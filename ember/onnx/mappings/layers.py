@@ -60,6 +60,7 @@ def avg_pool(g, node):
     return out
 
 
+# --8<-- [start:layer-norm]
 @maps(LayerNormFunction)
 def layer_norm(g, node):
     k = int(node.option("normalized_ndim"))
@@ -68,3 +69,4 @@ def layer_norm(g, node):
     bias = g.input(node, 2) if len(node.inputs) > 2 else None
     return g.op("LayerNormalization", g.input(node, 0), scale, bias, axis=-k,
                 epsilon=float(node.option("eps")))
+# --8<-- [end:layer-norm]
