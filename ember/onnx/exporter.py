@@ -15,7 +15,7 @@ import numpy as np
 from ..autograd import no_grad
 from ..autograd.grad_mode import trace_ops
 from ..nn import Module
-from ..tensor import Tensor
+from ..tensor import Tensor, _make
 from . import arguments
 from .errors import OnnxExporterError
 from .model import assemble, check_target, listing, write_model
@@ -146,7 +146,7 @@ def _trace(model: Module, args: tuple, kwargs: dict, tensors: list[Tensor],
     """Run forward under the recorder, at the given inputs or (varied) at others."""
     global _exporting
     if varied is not None:
-        fresh = {id(t): Tensor(a) for t, a in zip(tensors, varied)}
+        fresh = {id(t): _make(a, None) for t, a in zip(tensors, varied)}  # dtype kept
         args = arguments.replace_tensors(args, fresh)
         kwargs = arguments.replace_tensors(kwargs, fresh)
         tensors = [fresh[id(t)] for t in tensors]
