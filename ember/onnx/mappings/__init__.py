@@ -1,4 +1,13 @@
 """The ONNX mappings of ember's primitives, one module per family; importing them registers
 them (see ember.onnx.registry)."""
 
-from . import activations, elementwise, indexing, layers, losses, reductions, shapes  # noqa: F401
+from . import (  # noqa: F401
+    activations,
+    elementwise,
+    indexing,
+    layers,
+    losses,
+    reductions,
+    selection,
+    shapes,
+)
