@@ -34,6 +34,7 @@ class GraphBuilder:
         self._taken: set[str] = set()
         self._const_names: dict[tuple, str] = {}
         self._dims: dict[tuple[str, int], str] = {}
+        self._pieces: dict[str, list] = {}  # see concat_pieces
         self._count = 0
 
     # ---- names --------------------------------------------------------------------------
@@ -71,6 +72,38 @@ class GraphBuilder:
         self.nodes.append(helper.make_node(op_type, ["" if i is None else i for i in inputs],
                                            [name], name=f"{op_type}_{len(self.nodes)}", **attrs))
         return name
+
+    def ops(self, op_type: str, count: int, *inputs: str | None, **attrs) -> list[str]:
+        """A node with `count` outputs (LSTM's Y, Y_h, Y_c); returns their names."""
+        from onnx import helper
+
+        names = [self.fresh(f"{op_type}_{len(self.nodes)}_{i}") for i in range(count)]
+        while inputs and inputs[-1] is None:
+            inputs = inputs[:-1]
+        self.nodes.append(helper.make_node(op_type, ["" if i is None else i for i in inputs],
+                                           names, name=f"{op_type}_{len(self.nodes)}", **attrs))
+        return names
+
+    def concat_pieces(self, pieces: list[tuple[str, tuple[int, int]]]) -> str:
+        """The 1-D concatenation of `pieces` (name, its size in each trace), as an op that
+        returns several results in one flat array does; a slice that takes one piece back out
+        (`piece`) reads it directly, even where its bounds change with the dynamic axes."""
+        flat = self.op("Concat", *(name for name, _ in pieces), axis=0)
+        starts = [0, 0]
+        self._pieces[flat] = []
+        for name, sizes in pieces:
+            bounds = tuple((start, start + size) for start, size in zip(starts, sizes))
+            self._pieces[flat].append((bounds, name))
+            starts = [b[1] for b in bounds]
+        return flat
+
+    def piece(self, flat: str, first: slice, second: slice) -> str | None:
+        """The piece of `flat` (see concat_pieces) that the slice takes in both traces."""
+        for bounds, name in self._pieces.get(flat, ()):
+            if all(s.step in (None, 1) and (s.start or 0, s.stop) == b
+                   for s, b in zip((first, second), bounds)):
+                return name
+        return None
 
     def const(self, array, hint: str = "const") -> str:
         """An initializer holding `array` (one per distinct content)."""

@@ -10,7 +10,7 @@ import pytest
 
 import ember
 import ember.onnx
-from ember.onnx.arguments import tensors_in
+from ember.onnx.arguments import flat_outputs, tensors_in
 
 
 def require_onnx():
@@ -43,29 +43,35 @@ def export(model, args, **kwargs):
 
 
 def check_batched(model, make_args, **kwargs):
-    """Export with dim 0 dynamic wherever it is the batch (the inputs' and outputs' dims that
-    change with it); ONNX Runtime must match ember at the traced batch size and at another one.
-    make_args(n) gives the arguments for batch n."""
+    """Export with the batch dim dynamic (the inputs' and outputs' dims that change with it:
+    the first dim, or the second of sequence-first tensors); ONNX Runtime must match ember at
+    the traced batch size and at another one. make_args(n) gives the arguments for batch n."""
     args, other = make_args(TRACED), make_args(OTHER)
     inputs = tensors_in(args)
     others = tensors_in(other)
     names = [f"x{i}" for i in range(len(inputs))]
-    dynamic = {n: {0: "batch"} for n, a, b in zip(names, inputs, others) if a.shape != b.shape}
+    dynamic = {n: {_batch_dim(a, b): "batch"} for n, a, b in zip(names, inputs, others)
+               if a.shape != b.shape}
     outputs = [_outputs(model, a) for a in (args, other)]
     out_names = [f"y{i}" for i in range(len(outputs[0]))]
-    dynamic.update({n: {0: "batch"} for n, a, b in zip(out_names, *outputs)
+    dynamic.update({n: {_batch_dim(a, b): "batch"} for n, a, b in zip(out_names, *outputs)
                     if a.ndim and a.shape != b.shape})
     proto = export(model, args, input_names=names, output_names=out_names, dynamic_axes=dynamic,
                    **kwargs)
     assert dynamic and all(
-        proto.graph.input[names.index(n)].type.tensor_type.shape.dim[0].dim_param == "batch"
-        for n in dynamic if n in names)
+        proto.graph.input[names.index(n)].type.tensor_type.shape.dim[d].dim_param == "batch"
+        for n, axes in dynamic.items() if n in names for d in axes)
     ember.onnx.verify(proto, model, args, **TOLERANCE)
     ember.onnx.verify(proto, model, other, **TOLERANCE)
     return proto
 
 
+def _batch_dim(a, b) -> int:
+    """The dim whose size differs between two tensors: the batch (dim 1 of seq-first inputs)."""
+    return next(d for d, (m, n) in enumerate(zip(a.shape, b.shape)) if m != n)
+
+
 def _outputs(model, args) -> list:
     with ember.no_grad():
         result = model(*args)
-    return list(result) if isinstance(result, tuple) else [result]
+    return [t for _, t in flat_outputs(result, "")]

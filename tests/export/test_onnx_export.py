@@ -14,6 +14,7 @@ import ember
 import ember.onnx
 from ember import nn
 from ember.autograd import Function
+from ember.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ember.onnx import OnnxExporterError, TrainingMode, UnsupportedOperatorError
 
 
@@ -277,3 +278,24 @@ def test_float64_and_integer_models():
     assert proto.graph.output[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
     got = ember.onnx.verify(proto, model, args, rtol=1e-12, atol=1e-12)
     assert got[0].dtype == np.float64
+
+
+class Packed(nn.Module):
+    """A GRU over sequences of lengths 4 and 2, packed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rnn = nn.GRU(3, 4)
+
+    def forward(self, x):
+        out, h = self.rnn(pack_padded_sequence(x, [4, 2]))
+        return pad_packed_sequence(out)[0], h
+
+
+@pytest.mark.parametrize(("model", "fragment"), [
+    (Packed(), r"GRULayer \(op #5, at .*\): packed sequences of different lengths have no"),
+    (nn.LSTM(3, 5, proj_size=2), "LSTMLayer .*: an LSTM with proj_size has no ONNX mapping"),
+])
+def test_recurrent_layers_onnx_cannot_express(model, fragment):
+    with pytest.raises(OnnxExporterError, match=fragment):
+        ember.onnx.export(model, ember.randn(4, 2, 3))

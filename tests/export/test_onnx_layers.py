@@ -45,7 +45,36 @@ def signs_and_scores(classes):
     return lambda n: (ember.randn(n, classes), ember.randint(0, 2, (n, classes)).float() * 2 - 1)
 
 
-# (id, layer factory, make_args(batch)); inputs are float32 with the batch first
+def sequence_first(steps, features):
+    return lambda n: (ember.randn(steps, n, features),)
+
+
+def attention_with_masks(n):
+    """Query (4, n, 8), key (6, n, 5), value (6, n, 3), a key padding mask hiding the last two
+    keys of the first sequence, and a causal mask, both additive (float)."""
+    padding = ember.zeros(n, 6)
+    padding[0, 4:] = float("-inf")
+    causal = nn.Transformer.generate_square_subsequent_mask(6)[:4]
+    return (ember.randn(4, n, 8), ember.randn(6, n, 5), ember.randn(6, n, 3), padding, True,
+            causal)
+
+
+class CausalEncoder(nn.Module):
+    """Two encoder layers under a causal mask (a GPT's stack), with a final norm."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(8),
+                                             enable_nested_tensor=False)
+
+    def forward(self, x):
+        return self.encoder(x, mask=nn.Transformer.generate_square_subsequent_mask(x.shape[1]),
+                            is_causal=True)
+
+
+# (id, layer factory, make_args(batch)); inputs are float32 with the batch first, but for
+# sequence-first ones (steps, batch, features)
 LAYERS = [
     ("Linear", lambda: nn.Linear(6, 5), floats(6)),
     ("Linear-3d-nobias", lambda: nn.Linear(6, 5, bias=False), floats(3, 6)),
@@ -142,6 +171,35 @@ LAYERS = [
     ("TripletMarginWithDistanceLoss", lambda: nn.TripletMarginWithDistanceLoss(
         distance_function=nn.CosineSimilarity()), lambda n: (
         ember.randn(n, 4), ember.randn(n, 4), ember.randn(n, 4))),
+    ("LSTM", lambda: nn.LSTM(3, 5), sequence_first(4, 3)),
+    ("LSTM-2-layers-bidirectional-states", lambda: nn.LSTM(3, 5, 2, bidirectional=True),
+     lambda n: (ember.randn(4, n, 3), (ember.randn(4, n, 5), ember.randn(4, n, 5)))),
+    ("GRU-batch-first-bidirectional", lambda: nn.GRU(3, 5, 2, batch_first=True,
+                                                     bidirectional=True), floats(4, 3)),
+    ("RNN-relu", lambda: nn.RNN(3, 5, nonlinearity="relu"), sequence_first(4, 3)),
+    ("RNN-tanh-no-bias-state", lambda: nn.RNN(3, 5, bias=False),
+     lambda n: (ember.randn(4, n, 3), ember.randn(1, n, 5))),
+    ("LSTMCell", lambda: nn.LSTMCell(3, 5), floats(3)),
+    ("GRUCell-state", lambda: nn.GRUCell(3, 5), lambda n: (ember.randn(n, 3), ember.randn(n, 5))),
+    ("RNNCell", lambda: nn.RNNCell(3, 5, nonlinearity="relu"), floats(3)),
+    ("MultiheadAttention", lambda: nn.MultiheadAttention(8, 2, batch_first=True),
+     lambda n: (ember.randn(n, 4, 8), ember.randn(n, 6, 8), ember.randn(n, 6, 8))),
+    ("MultiheadAttention-kdim-bias-kv-mask", lambda: nn.MultiheadAttention(
+        8, 2, add_bias_kv=True, add_zero_attn=True, kdim=5, vdim=3), attention_with_masks),
+    ("NonDynamicallyQuantizableLinear", lambda: nn.modules.linear.NonDynamicallyQuantizableLinear(
+        6, 5), floats(6)),
+    ("TransformerEncoderLayer", lambda: nn.TransformerEncoderLayer(8, 2, 16),
+     sequence_first(5, 8)),
+    ("TransformerEncoderLayer-norm-first-gelu", lambda: nn.TransformerEncoderLayer(
+        8, 2, 16, activation="gelu", batch_first=True, norm_first=True), floats(5, 8)),
+    ("TransformerEncoder-causal", lambda: CausalEncoder(), floats(5, 8)),
+    ("TransformerDecoderLayer", lambda: nn.TransformerDecoderLayer(8, 2, 16, batch_first=True),
+     lambda n: (ember.randn(n, 5, 8), ember.randn(n, 3, 8))),
+    ("TransformerDecoder", lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, 16),
+                                                         2, norm=nn.LayerNorm(8)),
+     lambda n: (ember.randn(5, n, 8), ember.randn(3, n, 8))),
+    ("Transformer", lambda: nn.Transformer(8, 2, 1, 1, 16, batch_first=True),
+     lambda n: (ember.randn(n, 5, 8), ember.randn(n, 3, 8))),
     ("CrossEntropyLoss", lambda: nn.CrossEntropyLoss(), logits_and_classes()),
     ("CrossEntropyLoss-weight-smoothing-sum", lambda: nn.CrossEntropyLoss(
         weight=ember.rand(4), label_smoothing=0.1, reduction="sum"), logits_and_classes()),
@@ -159,7 +217,7 @@ LAYERS = [
 ]
 # Not layers of their own: containers (exported through the models that use them).
 CONTAINERS = {"Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
-              "ParameterDict"}
+              "ParameterDict", "RNNBase", "RNNCellBase"}  # and the recurrent bases: no forward
 REDUCING = ("Loss",)  # losses reduce the batch: their output has no batch dim
 
 
@@ -204,6 +262,7 @@ def test_layer_exports_and_matches_onnx_runtime(factory, make_args):
 
 def test_every_layer_is_exported():
     exported = {case[1]().__class__.__name__ for case in LAYERS + NOT_EXPORTABLE}
+    exported.add("TransformerEncoder")
     layers = {name for name in nn.modules.__all__ if isinstance(getattr(nn, name), type)}
     missing = sorted(layers - exported - CONTAINERS)
     assert missing == [], f"layers of ember.nn without an export test here: {missing}"

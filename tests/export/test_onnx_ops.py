@@ -50,6 +50,13 @@ def with_nans(n):
     return (a,)
 
 
+def masked_rows(n):
+    """An additive (n, 1, 3, 5) attention mask; query 0 of the first item attends to nothing."""
+    mask = ember.randn(n, 1, 3, 5)
+    mask[0, 0, 0] = float("-inf")
+    return mask
+
+
 MASK = np.array([True, False, True, True, False])
 # (id, fn, make_args(batch))
 OPS = [
@@ -67,6 +74,13 @@ OPS = [
      + a.scatter_reduce(1, i, a, "amax") + a.scatter_reduce(1, i, a, "prod")
      + a.masked_fill(a > 0.5, -1.0), lambda n: (
          ember.randn(n, 5), ember.randint(0, 5, (n, 5)))),
+    ("attention-causal-scale", lambda q, k, v: F.scaled_dot_product_attention(
+        q, k, v, is_causal=True, scale=0.3), lambda n: (
+        ember.randn(n, 2, 4, 3), ember.randn(n, 2, 5, 3), ember.randn(n, 2, 5, 6))),
+    ("attention-float-mask-gqa", lambda q, k, v, mask: F.scaled_dot_product_attention(
+        q, k, v, mask, enable_gqa=True), lambda n: (
+        ember.randn(n, 4, 3, 2), ember.randn(n, 2, 5, 2), ember.randn(n, 1, 5, 3),
+        masked_rows(n))),
     ("rounding", lambda a: (a * 3).sign() + (a * 3).round() + (a * 3).floor() + (a * 3).ceil(),
      x(5)),
     ("clamp", lambda a: a.clamp(-0.5, 0.5) + a.clamp(min=0) + a.clamp(max=0.1), x(5)),

@@ -9,5 +9,6 @@ from . import (  # noqa: F401
     losses,
     reductions,
     selection,
+    sequence,
     shapes,
 )

@@ -110,6 +110,11 @@ def _slice_all(g, x: str, parts: list, ints_too: bool):
 
 @maps(ops.Getitem, dynamic=("index",))
 def getitem(g, node):
+    index = node.option("index")
+    if isinstance(index, slice):  # one part of an op's several results (g.concat_pieces)
+        piece = g.piece(g.input(node, 0), index, node.varying.get("index", (index, index))[1])
+        if piece is not None:
+            return piece
     rank = len(node.shape(0))
     try:
         parts = _parts(g, node.option("index"), rank)
