@@ -281,21 +281,30 @@ def test_float64_and_integer_models():
 
 
 class Packed(nn.Module):
-    """A GRU over sequences of lengths 4 and 2, packed."""
+    """A recurrent layer over sequences of lengths 4, 3 and 1, packed."""
 
-    def __init__(self) -> None:
+    def __init__(self, rnn) -> None:
         super().__init__()
-        self.rnn = nn.GRU(3, 4)
+        self.rnn = rnn
 
     def forward(self, x):
-        out, h = self.rnn(pack_padded_sequence(x, [4, 2]))
-        return pad_packed_sequence(out)[0], h
+        out, state = self.rnn(pack_padded_sequence(x, [4, 3, 1]))
+        return (pad_packed_sequence(out)[0], *(state if isinstance(state, tuple) else [state]))
 
 
-@pytest.mark.parametrize(("model", "fragment"), [
-    (Packed(), r"GRULayer \(op #5, at .*\): packed sequences of different lengths have no"),
-    (nn.LSTM(3, 5, proj_size=2), "LSTMLayer .*: an LSTM with proj_size has no ONNX mapping"),
-])
-def test_recurrent_layers_onnx_cannot_express(model, fragment):
-    with pytest.raises(OnnxExporterError, match=fragment):
-        ember.onnx.export(model, ember.randn(4, 2, 3))
+@pytest.mark.parametrize("rnn", [nn.GRU(3, 4, bidirectional=True), nn.LSTM(3, 4, 2),
+                                 nn.LSTM(3, 4, proj_size=2), nn.RNN(3, 4, nonlinearity="relu")],
+                         ids=["GRU", "LSTM", "LSTM-projection", "RNN"])
+def test_packed_sequences_are_unrolled(rnn):
+    model = Packed(rnn)
+    proto = export(model, ember.randn(4, 3, 3))
+    assert not {"LSTM", "GRU", "RNN"} & {n.op_type for n in proto.graph.node}
+    for _ in range(2):
+        ember.onnx.verify(proto, model, ember.randn(4, 3, 3), **TOLERANCE)
+
+
+def test_an_unrolled_layer_has_a_fixed_number_of_steps():
+    with pytest.raises(OnnxExporterError, match=r"LSTMLayer \(op #\d+, at .*\): a recurrent "
+                       "layer unrolled .* has a fixed number of steps"):
+        ember.onnx.export(nn.LSTM(3, 5, proj_size=2), ember.randn(4, 2, 3), input_names=["x"],
+                          dynamic_axes={"x": {0: "steps"}})

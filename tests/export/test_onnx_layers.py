@@ -174,6 +174,8 @@ LAYERS = [
     ("LSTM", lambda: nn.LSTM(3, 5), sequence_first(4, 3)),
     ("LSTM-2-layers-bidirectional-states", lambda: nn.LSTM(3, 5, 2, bidirectional=True),
      lambda n: (ember.randn(4, n, 3), (ember.randn(4, n, 5), ember.randn(4, n, 5)))),
+    ("LSTM-projection-unrolled", lambda: nn.LSTM(3, 5, 2, proj_size=2, bidirectional=True),
+     sequence_first(4, 3)),
     ("GRU-batch-first-bidirectional", lambda: nn.GRU(3, 5, 2, batch_first=True,
                                                      bidirectional=True), floats(4, 3)),
     ("RNN-relu", lambda: nn.RNN(3, 5, nonlinearity="relu"), sequence_first(4, 3)),

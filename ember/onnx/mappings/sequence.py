@@ -8,6 +8,7 @@ import numpy as np
 from ...ops.attention import ScaledDotProductAttention
 from ...ops.rnn import GRULayer, LSTMLayer, RNNReluLayer, RNNTanhLayer
 from ..registry import maps
+from .recurrent_unrolled import unrolled
 
 # ONNX's operator, and PyTorch's gate blocks (rows of W_hh) in the order ONNX stacks its gates:
 # LSTM i f g o -> i o f c, GRU r z n -> z r h.
@@ -21,14 +22,11 @@ def recurrent(g, node):
     b_ih already made (a Linear before it), so ONNX's W is a permutation matrix that only puts
     gx's gates in ONNX's order; R is W_hh's rows in that order, and b_hh the recurrent bias.
     The result is the primitive's flat array: the outputs of every step, then the final states
-    (ember slices them out again, see concat_pieces)."""
-    sizes = [node.option("batch_sizes"), node.varying.get("batch_sizes", (None, None))[1]]
-    if any(s is not None and len(set(s)) > 1 for s in sizes):
-        raise node.fail("packed sequences of different lengths have no ONNX mapping; export "
-                        "with a padded batch (every sequence as long as the longest)")
-    if node.option("has_proj"):
-        raise node.fail("an LSTM with proj_size has no ONNX mapping (ONNX's LSTM has no "
-                        "projection)")
+    (ember slices them out again, see concat_pieces). An LSTM with a projection, or packed
+    sequences of different lengths, which ONNX's operators cannot express, are unrolled."""
+    sizes = node.option("batch_sizes")
+    if node.option("has_proj") or len(set(sizes)) > 1:
+        return unrolled(g, node)
     op_type, blocks = _RECURRENT[node.kind]
     dtype = node.output.dtype
     has_cell = node.kind.has_cell
