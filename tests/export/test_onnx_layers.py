@@ -40,6 +40,17 @@ def batch_norm(cls, channels):
     return layer
 
 
+class ConvTransposeSized(nn.Module):
+    """A transposed convolution asked for an output size (output_size=) in forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.up = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+
+    def forward(self, x):
+        return self.up(x, output_size=(6, 6))
+
+
 def signs_and_scores(classes):
     """Scores and targets of -1 or 1."""
     return lambda n: (ember.randn(n, classes), ember.randint(0, 2, (n, classes)).float() * 2 - 1)
@@ -90,6 +101,29 @@ LAYERS = [
      floats(2, 5, 6)),
     ("Conv2d-circular", lambda: nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"),
      floats(2, 5, 6)),
+    ("Conv1d", lambda: nn.Conv1d(3, 4, 3, stride=2, padding=1), floats(3, 9)),
+    ("Conv1d-reflect-dilation", lambda: nn.Conv1d(2, 4, 2, dilation=2, padding=2,
+                                                  padding_mode="reflect"), floats(2, 7)),
+    ("Conv3d", lambda: nn.Conv3d(2, 3, (2, 3, 2), padding=(1, 0, 1), groups=1),
+     floats(2, 4, 5, 4)),
+    ("Conv3d-groups-same", lambda: nn.Conv3d(4, 4, 3, groups=2, padding="same"),
+     floats(4, 4, 4, 4)),
+    ("ConvTranspose1d", lambda: nn.ConvTranspose1d(3, 2, 3, stride=2, padding=1,
+                                                   output_padding=1), floats(3, 5)),
+    ("ConvTranspose2d", lambda: nn.ConvTranspose2d(4, 6, (3, 2), stride=(2, 1), padding=1,
+                                                   groups=2, dilation=(1, 2)), floats(4, 4, 5)),
+    ("ConvTranspose2d-output-size", lambda: ConvTransposeSized(), floats(2, 3, 3)),
+    ("ConvTranspose3d-no-bias", lambda: nn.ConvTranspose3d(2, 3, 2, stride=2, bias=False),
+     floats(2, 2, 3, 2)),
+    ("Unfold", lambda: nn.Unfold((2, 3), dilation=(1, 2), padding=1, stride=2),
+     floats(3, 6, 7)),
+    ("Fold", lambda: nn.Fold((5, 6), (2, 3), padding=1, stride=(1, 2)), floats(3 * 6, 18)),
+    ("MaxPool1d", lambda: nn.MaxPool1d(3, 2, padding=1, ceil_mode=True), floats(3, 10)),
+    ("AvgPool1d", lambda: nn.AvgPool1d(3, 2, padding=1, count_include_pad=False),
+     floats(3, 10)),
+    ("AdaptiveAvgPool1d", lambda: nn.AdaptiveAvgPool1d(4), floats(3, 10)),
+    ("LPPool1d", lambda: nn.LPPool1d(2, 3, stride=2), floats(3, 10)),
+    ("LPPool2d", lambda: nn.LPPool2d(1.5, 2), lambda n: (ember.rand(n, 3, 6, 6) + 0.1,)),
     ("MaxPool2d", lambda: nn.MaxPool2d(2), floats(3, 8, 8)),
     ("MaxPool2d-ceil-pad-dilation", lambda: nn.MaxPool2d(3, 2, padding=1, dilation=2,
                                                          ceil_mode=True), floats(2, 9, 10)),
@@ -234,6 +268,10 @@ NOT_EXPORTABLE = [
         ember.randn(5, 2, 4).log_softmax(2), ember.tensor([[1, 2], [3, 1]]), ember.tensor([5, 4]),
         ember.tensor([2, 1]))),
     ("RReLU", lambda: nn.RReLU(), lambda: (ember.randn(3, 4),)),
+    ("AdaptiveMaxPool1d", lambda: nn.AdaptiveMaxPool1d(3), lambda: (ember.randn(2, 3, 7),)),
+    ("AdaptiveMaxPool2d", lambda: nn.AdaptiveMaxPool2d(2), lambda: (ember.randn(2, 3, 5, 5),)),
+    ("MaxUnpool2d", lambda: nn.MaxUnpool2d(2), lambda: (
+        ember.randn(1, 2, 2, 2), ember.tensor([[[[0, 3], [9, 14]], [[1, 6], [8, 15]]]]))),
 ]
 
 
