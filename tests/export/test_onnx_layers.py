@@ -32,8 +32,8 @@ def logits_and_classes(classes=4, extra=()):
     return make
 
 
-def batch_norm(cls, channels):
-    layer = cls(channels)
+def batch_norm(cls, channels, **options):
+    layer = cls(channels, **options)
     layer.running_mean._data[:] = np.linspace(-1, 1, channels)
     layer.running_var._data[:] = np.linspace(0.5, 2, channels)
     layer.weight._data[:] = np.linspace(0.5, 1.5, channels)
@@ -134,6 +134,52 @@ LAYERS = [
     ("AvgPool2d-divisor", lambda: nn.AvgPool2d(2, 1, divisor_override=3), floats(2, 5, 5)),
     ("AdaptiveAvgPool2d-even", lambda: nn.AdaptiveAvgPool2d(2), floats(3, 8, 6)),
     ("AdaptiveAvgPool2d-uneven", lambda: nn.AdaptiveAvgPool2d((3, 4)), floats(3, 7, 9)),
+    ("BatchNorm3d", lambda: batch_norm(nn.BatchNorm3d, 3), floats(3, 2, 3, 2)),
+    ("GroupNorm", lambda: nn.GroupNorm(2, 4), floats(4, 3, 3)),
+    ("GroupNorm-no-affine", lambda: nn.GroupNorm(3, 6, affine=False), floats(6, 5)),
+    ("InstanceNorm1d", lambda: nn.InstanceNorm1d(3), floats(3, 6)),
+    ("InstanceNorm2d-affine", lambda: nn.InstanceNorm2d(3, affine=True), floats(3, 4, 4)),
+    ("InstanceNorm3d-running-stats", lambda: batch_norm(nn.InstanceNorm3d, 2, affine=True,
+                                                        track_running_stats=True),
+     floats(2, 3, 2, 3)),
+    ("RMSNorm", lambda: nn.RMSNorm([3, 4]), floats(2, 3, 4)),
+    ("RMSNorm-eps-no-affine", lambda: nn.RMSNorm(4, eps=1e-3, elementwise_affine=False),
+     floats(4)),
+    ("LocalResponseNorm", lambda: nn.LocalResponseNorm(3), floats(5, 3, 3)),
+    ("Upsample-nearest", lambda: nn.Upsample(scale_factor=2), floats(2, 3, 4)),
+    ("Upsample-bilinear-align", lambda: nn.Upsample(size=(5, 7), mode="bilinear",
+                                                    align_corners=True), floats(2, 3, 4)),
+    ("Upsample-bicubic", lambda: nn.Upsample(scale_factor=1.5, mode="bicubic"),
+     floats(2, 4, 4)),
+    ("Upsample-linear", lambda: nn.Upsample(scale_factor=2, mode="linear"), floats(2, 5)),
+    ("Upsample-trilinear", lambda: nn.Upsample(size=(3, 4, 2), mode="trilinear"),
+     floats(1, 2, 3, 3)),
+    ("UpsamplingNearest2d", lambda: nn.UpsamplingNearest2d(size=(5, 3)), floats(2, 3, 2)),
+    ("UpsamplingBilinear2d", lambda: nn.UpsamplingBilinear2d(scale_factor=2), floats(2, 3, 2)),
+    ("PixelShuffle", lambda: nn.PixelShuffle(2), floats(8, 2, 3)),
+    ("PixelUnshuffle", lambda: nn.PixelUnshuffle(2), floats(2, 4, 6)),
+    ("ChannelShuffle", lambda: nn.ChannelShuffle(2), floats(6, 2, 2)),
+    ("ZeroPad1d", lambda: nn.ZeroPad1d((1, 2)), floats(2, 4)),
+    ("ZeroPad2d", lambda: nn.ZeroPad2d((1, 0, 2, 1)), floats(2, 3, 4)),
+    ("ZeroPad3d", lambda: nn.ZeroPad3d(1), floats(2, 2, 2, 3)),
+    ("ConstantPad1d", lambda: nn.ConstantPad1d(2, 1.5), floats(2, 4)),
+    ("ConstantPad2d", lambda: nn.ConstantPad2d((0, 1, 2, 0), -1.0), floats(2, 3, 4)),
+    ("ConstantPad3d", lambda: nn.ConstantPad3d((1, 0, 0, 1, 1, 0), 2.0), floats(2, 2, 2, 3)),
+    ("ReflectionPad1d", lambda: nn.ReflectionPad1d((2, 1)), floats(2, 4)),
+    ("ReflectionPad2d", lambda: nn.ReflectionPad2d((1, 2, 2, 1)), floats(2, 3, 4)),
+    ("ReflectionPad3d", lambda: nn.ReflectionPad3d(1), floats(2, 2, 3, 3)),
+    ("ReplicationPad1d", lambda: nn.ReplicationPad1d((2, 1)), floats(2, 4)),
+    ("ReplicationPad2d", lambda: nn.ReplicationPad2d((1, 2, 2, 1)), floats(2, 3, 4)),
+    ("ReplicationPad3d", lambda: nn.ReplicationPad3d((1, 0, 2, 1, 0, 1)), floats(2, 2, 3, 3)),
+    ("CircularPad1d", lambda: nn.CircularPad1d((2, 1)), floats(2, 4)),
+    ("CircularPad2d", lambda: nn.CircularPad2d((1, 2, 2, 1)), floats(2, 3, 4)),
+    ("CircularPad3d", lambda: nn.CircularPad3d(1), floats(2, 2, 3, 3)),
+    ("Dropout1d", lambda: nn.Dropout1d(0.5), floats(3, 4)),
+    ("Dropout2d", lambda: nn.Dropout2d(0.5), floats(3, 4, 4)),
+    ("Dropout3d", lambda: nn.Dropout3d(0.5), floats(3, 2, 2, 2)),
+    ("AlphaDropout", lambda: nn.AlphaDropout(0.5), floats(6)),
+    ("FeatureAlphaDropout", lambda: nn.FeatureAlphaDropout(0.5), floats(3, 4, 4)),
+    ("Bilinear", lambda: nn.Bilinear(3, 4, 5), lambda n: (ember.randn(n, 3), ember.randn(n, 4))),
     ("BatchNorm1d", lambda: batch_norm(nn.BatchNorm1d, 6), floats(6)),
     ("BatchNorm1d-3d", lambda: batch_norm(nn.BatchNorm1d, 4), floats(4, 5)),
     ("BatchNorm2d", lambda: batch_norm(nn.BatchNorm2d, 3), floats(3, 4, 4)),

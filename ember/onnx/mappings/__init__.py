@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     layers,
     losses,
     reductions,
+    resample,
     selection,
     sequence,
     shapes,
