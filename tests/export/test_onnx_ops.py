@@ -81,6 +81,21 @@ OPS = [
         q, k, v, mask, enable_gqa=True), lambda n: (
         ember.randn(n, 4, 3, 2), ember.randn(n, 2, 5, 2), ember.randn(n, 1, 5, 3),
         masked_rows(n))),
+    ("trigonometric-hyperbolic", lambda a: a.tan() + (a / 4).asin() + (a / 4).acos() + a.atan()
+     + a.sinh() + a.cosh() + a.asinh() + (a.abs() + 1).acosh() + (a / 4).atanh(), x(5)),
+    ("exp-log-family", lambda a: a.expm1() + a.exp2() + (a.abs() + 0.1).log2()
+     + (a.abs() + 0.1).log10() + (a + 5).reciprocal() + ember.sinc(a) + ember.erfc(a),
+     x(5)),
+    ("logit-nan-to-num", lambda a: ember.logit(a.sigmoid(), eps=0.1) + ember.logit(a.sigmoid())
+     + ember.nan_to_num(a.log(), nan=1.5, neginf=-7.0) + ember.nan_to_num(a.exp() * 1e38),
+     x(5)),
+    ("binary-math", lambda a, b: ember.hypot(a, b) + ember.atan2(a, b) + ember.logaddexp(a, b)
+     + ember.logaddexp2(a, b) + ember.xlogy(a.abs(), b.abs() + 0.1) + ember.lerp(a, b, b)
+     + ember.clamp(a, b - 1, b + 1), lambda n: (ember.randn(n, 5), ember.randn(n, 5))),
+    ("einsum-cdist", lambda a, b: ember.einsum("nij,njk->nik", a, b).sum(-1)
+     + ember.cdist(a, b.transpose(1, 2)).sum(-1), lambda n: (
+         ember.randn(n, 3, 4), ember.randn(n, 4, 3))),
+    ("prod-det", lambda a: a.prod(1).sum(1) + ember.linalg.det(a) + a.prod(2).prod(1), x(3, 3)),
     ("rounding", lambda a: (a * 3).sign() + (a * 3).round() + (a * 3).floor() + (a * 3).ceil(),
      x(5)),
     ("clamp", lambda a: a.clamp(-0.5, 0.5) + a.clamp(min=0) + a.clamp(max=0.1), x(5)),
@@ -187,6 +202,9 @@ NO_MAPPING = {"IndexScatter", "DiagonalScatter", "ScatterAdd", "BatchNormTrainin
               "MultiMargin", "MultiLabelMargin", "CtcLoss", "Shift",
               # adaptive max pooling and max unpooling, whose indices are found outside the trace
               "AdaptiveMaxPool2D", "MaxUnpool2D", "PlaneGather", "PlaneScatter"}
+              # math without an ONNX operator
+              "Inv", "Solve", "Cholesky", "Qr", "Svd", "Eigh", "Pinv", "Erfinv", "Lgamma",
+              "Polygamma", "Digamma", "LogAbsDet"}
 
 
 @pytest.mark.parametrize(("fn", "make_args"), [case[1:] for case in OPS],

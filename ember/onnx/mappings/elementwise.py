@@ -30,16 +30,19 @@ def log1p(g, node):
     return g.op("Log", g.op("Add", g.input(node, 0), g.scalar(1, node.output.dtype)))
 
 
-_ROUNDING = {np.sign: "Sign", np.round: "Round", np.floor: "Floor", np.ceil: "Ceil"}
+# PiecewiseConstant's functions: name -> how to build it from the ONNX name of x (other mapping
+# modules add theirs)
+ROUNDING = {np.sign: lambda g, x: g.op("Sign", x), np.round: lambda g, x: g.op("Round", x),
+            np.floor: lambda g, x: g.op("Floor", x), np.ceil: lambda g, x: g.op("Ceil", x)}
 
 
 @maps(ops.PiecewiseConstant)
 def piecewise_constant(g, node):
     ufunc = node.option("ufunc")
-    if ufunc not in _ROUNDING or node.output.dtype.kind != "f":
+    if ufunc not in ROUNDING or node.output.dtype.kind != "f":
         raise node.fail(f"{getattr(ufunc, '__name__', ufunc)} of a "
                         f"{node.output.dtype} tensor has no ONNX mapping")
-    return g.op(_ROUNDING[ufunc], g.input(node, 0))
+    return ROUNDING[ufunc](g, g.input(node, 0))
 
 
 @maps(ops.Clamp)
