@@ -196,12 +196,12 @@ def _inplace(a):
 NOT_TRACEABLE = {"Sampled", "TiedPick", "DiagonalScatter"}
 # Primitives that forward passes never run (backward formulas and double backward do),
 # training-mode batch norm and SyncBatchNorm's cross-rank sum (export runs eval mode).
-NO_MAPPING = {"IndexScatter", "DiagonalScatter", "ScatterAdd", "BatchNormTraining", "SyncSum",
-              "Im2col", "Col2im", "ArgmaxScatter", "ArgmaxGather", "WindowSpread",
+NO_MAPPING = {"IndexScatter", "ScatterAdd", "BatchNormTraining", "SyncSum",
+              "ArgmaxScatter", "ArgmaxGather", "WindowSpread",
               # and the losses whose targets are read outside the trace (test_onnx_layers)
               "MultiMargin", "MultiLabelMargin", "CtcLoss", "Shift",
               # adaptive max pooling and max unpooling, whose indices are found outside the trace
-              "AdaptiveMaxPool2D", "MaxUnpool2D", "PlaneGather", "PlaneScatter"}
+              "AdaptiveMaxPool2D", "MaxUnpool2D", "PlaneGather", "PlaneScatter",
               # math without an ONNX operator
               "Inv", "Solve", "Cholesky", "Qr", "Svd", "Eigh", "Pinv", "Erfinv", "Lgamma",
               "Polygamma", "Digamma", "LogAbsDet"}
