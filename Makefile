@@ -31,7 +31,7 @@ $(CLI_STAMP): pyproject.toml | $(PY)
 
 $(DEV_STAMP): $(CLI_STAMP)
 	@echo "make: installing the test tools (pytest, pytest-xdist, hypothesis, ruff, Sybil) and ember's" \
-	  "optional extras (ml_dtypes, mpi4py, mpich) into $(VENV)"
+	  "optional extras (ml_dtypes, mpi4py, mpich, onnx, onnxruntime) into $(VENV)"
 	@$(PY) -m pip install --quiet -e '.[dev]' >>$(LOG) 2>&1 || { tail -n 25 $(LOG); exit 1; }
 	@touch $@
 

@@ -11,6 +11,7 @@ import numpy as np
 from . import ops
 from ._args import _float_input
 from ._out import takes_out, write_out
+from .autograd import _mode
 from .creation import tensor
 from .gather_scatter import nonzero
 from .promotion import binary_operands
@@ -221,10 +222,20 @@ ceil = takes_out(_piecewise_constant(np.ceil))
 
 
 # ---- comparisons and tests (not differentiable) --------------------------------------
+def _untracked(ufunc, *inputs: Tensor) -> Tensor:
+    """`ufunc` of the inputs' arrays, outside autograd; while an export trace records ops (in
+    no-grad mode), run again as the NoGrad op, so the trace sees it (errors come from the plain
+    run, as always)."""
+    out = _make(np.asarray(ufunc(*[t._data for t in inputs])), None)
+    if _mode.tracer is not None and not _mode.enabled:
+        return ops.NoGrad.apply(*inputs, ufunc=ufunc)
+    return out
+
+
 def _compare(ufunc, input, other) -> Tensor:
     a, b = binary_operands(input, other)
     try:
-        return _make(np.asarray(ufunc(a._data, b._data)), None)
+        return _untracked(ufunc, a, b)
     except ValueError as e:
         raise RuntimeError(
             f"{ufunc.__name__}: {e} (input shapes {tuple(a._data.shape)} and "
@@ -262,15 +273,15 @@ def ge(input, other) -> Tensor:
 
 
 def isnan(input) -> Tensor:
-    return _make(np.isnan(input._data), None)
+    return _untracked(np.isnan, input)
 
 
 def isfinite(input) -> Tensor:
-    return _make(np.isfinite(input._data), None)
+    return _untracked(np.isfinite, input)
 
 
 def isinf(input) -> Tensor:
-    return _make(np.isinf(input._data), None)
+    return _untracked(np.isinf, input)
 
 
 # ---- matrix products -------------------------------------------------------------------

@@ -51,6 +51,8 @@ def inplace(self: Tensor, name: str, compute: Callable[[Tensor], Tensor]) -> Ten
     node = result.grad_fn if recording else None
     if node is not None:
         _copy_overwritten_inputs(node, self._data)
+    if _mode.tracer is not None:  # an export trace: self is to hold result's values
+        _mode.tracer.will_write(self, result)
     _write(self, result, name)
     if node is None:
         return self

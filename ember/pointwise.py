@@ -18,6 +18,7 @@ import numpy as np
 from . import ops
 from ._args import _float_input, type_name
 from ._out import takes_out
+from .functions import _untracked
 from .promotion import binary_operands
 from .tensor import Tensor, _make
 
@@ -334,7 +335,7 @@ def _logical(ufunc, name: str):
         _tensor_arg(input, name)
         _tensor_arg(other, name, "other", 2)
         try:
-            return _make(np.asarray(ufunc(input._data, other._data)), None)
+            return _untracked(ufunc, input, other)
         except ValueError as e:
             raise RuntimeError(f"{name}: {e} (shapes {tuple(input._data.shape)} and "
                                f"{tuple(other._data.shape)})") from None
@@ -352,21 +353,21 @@ logical_xor = _logical(np.logical_xor, "logical_xor")
 @takes_out
 def logical_not(input) -> Tensor:
     """not input, element-wise (bool result)."""
-    return _make(np.logical_not(_tensor_arg(input, "logical_not")._data), None)
+    return _untracked(np.logical_not, _tensor_arg(input, "logical_not"))
 
 
-def _integer_operands(name: str, input, other) -> tuple[np.ndarray, np.ndarray]:
+def _integer_operands(name: str, input, other) -> tuple[Tensor, Tensor]:
     a, b = binary_operands(input, other)
     if a._data.dtype.kind not in "biu":
         raise _not_implemented_for(a, name)
-    return a._data, b._data
+    return a, b
 
 
 def _bitwise(ufunc, name: str):
     def fn(input, other) -> Tensor:
         a, b = _integer_operands(name, input, other)
         try:
-            return _make(np.asarray(ufunc(a, b)), None)
+            return _untracked(ufunc, a, b)
         except ValueError as e:
             raise RuntimeError(f"{name}: {e} (shapes {tuple(a.shape)} and "
                                f"{tuple(b.shape)})") from None
@@ -407,7 +408,7 @@ def bitwise_not(input) -> Tensor:
     if input._data.dtype.kind not in "biu":
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
                         "tensors")
-    return _make(np.invert(input._data), None)
+    return _untracked(np.invert, input)
 
 
 __all__ = [name for name, obj in list(globals().items())

@@ -88,7 +88,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Te
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
     v = var(input, dim, unbiased, keepdim, correction=correction)
     # As in PyTorch, zero variance gets a zero gradient (not sqrt's Inf times 0, a NaN).
-    nonzero = v._data != 0
+    nonzero = v != 0  # a tensor op, so an export trace records the mask
     where = elementwise.where
     return where(nonzero, elementwise.sqrt(where(nonzero, v, 1.0)), 0.0)
 

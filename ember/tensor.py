@@ -304,7 +304,7 @@ class Tensor:
         np_dtype = _dt.to_np(dtype)
         if np_dtype == self._data.dtype:
             return self
-        if self.requires_grad and _mode.enabled and _dt.is_float(np_dtype):
+        if self.requires_grad and _mode.enabled and _dt.is_float(np_dtype) or _tracing():
             return ops.Cast.apply(self, dtype=np_dtype)
         return _make(self._data.astype(np_dtype), None)
 
@@ -412,9 +412,14 @@ class _HookHandle:
             self.hooks.remove(self.hook)
 
 
+def _tracing() -> bool:
+    """An export trace records ops (in no-grad mode): casts and copies are recorded too."""
+    return _mode.tracer is not None and not _mode.enabled
+
+
 def _clone(t: Tensor, order: str = "K") -> Tensor:
     """A copy; order "K" keeps the strides (as PyTorch's clone), "C" makes it contiguous."""
-    if t.requires_grad and _mode.enabled:
+    if t.requires_grad and _mode.enabled or _tracing():
         # astype copies; its backward passes through
         return ops.Cast.apply(t, dtype=t._data.dtype, order=order)
     return _make(t._data.copy(order=order), None)

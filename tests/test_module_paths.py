@@ -4,6 +4,8 @@ with torch replaced by ember, imports, and holds the same names (the ones ember 
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 
 import pytest
 
@@ -80,7 +82,14 @@ def test_moved_layers_keep_their_state_dict_keys():
                                       "1.running_mean", "1.running_var", "1.num_batches_tracked"]
 
 
-def test_onnx_is_a_placeholder_naming_its_issue():
-    assert ember.onnx.is_in_onnx_export() is False
-    with pytest.raises(NotImplementedError, match="issue 13"):
-        ember.onnx.export(ember.nn.Linear(1, 1), ember.ones(1), "model.onnx")
+def test_onnx_imports_without_the_onnx_extra_and_says_what_to_install():
+    code = ("import sys; sys.modules['onnx'] = None\n"  # as if onnx were not installed
+            "import ember, ember.onnx\n"
+            "assert ember.onnx.is_in_onnx_export() is False\n"
+            "try:\n"
+            "    ember.onnx.export(ember.nn.Linear(1, 1), ember.ones(1), 'model.onnx')\n"
+            "except ImportError as e:\n"
+            "    print(e)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert "pip install 'ember[onnx]'" in done.stdout

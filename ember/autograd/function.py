@@ -163,8 +163,6 @@ class Function:
             raise _op_error(cls, inputs, e) from None
         if out.__class__ is not _ndarray:
             out = _array_output(ctx, out)
-        if _mode.anomaly:
-            _check_finite(out, ctx, "forward")
         t = _new(_Tensor)
         t._data = out
         t.grad = None
@@ -190,6 +188,8 @@ class Function:
             t.grad_fn = None
             t.requires_grad = False
         # --8<-- [end:apply-record]
+        if _mode.watch:
+            _watch(ctx, inputs, kwargs, t)
         return t
 
     @classmethod
@@ -285,6 +285,14 @@ def _op_error(cls: type, inputs, err: Exception) -> Exception:
     return exc_type(f"{op}: {err} (input shapes {shapes})")
 
 
+def _watch(ctx: Function, inputs, kwargs: dict, out) -> None:
+    """An op ran while detect_anomaly or a trace (ember.onnx.export) watches: check, report."""
+    if _mode.anomaly:
+        _check_finite(out._data, ctx, "forward")
+    if _mode.tracer is not None:
+        _mode.tracer(ctx, inputs, kwargs, out)
+
+
 def _check_finite(arr, op: Function, phase: str) -> None:
     arr = arr._data if isinstance(arr, _Tensor) else arr
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
@@ -297,7 +305,8 @@ def _check_finite(arr, op: Function, phase: str) -> None:
 def binary_operator(op: type[Function], general: Callable, float_only: bool = False) -> Callable:
     """`tensor <op> tensor` (Tensor.__add__ and friends) with Function.apply inlined for the
     common case, two tensors of one dtype: this one path carries every small element-wise op.
-    Everything else (scalars, promotion, int division, anomaly mode) goes to `general`."""
+    Everything else (scalars, promotion, int division, anomaly mode, a trace) goes to
+    `general`."""
     forward = op.forward
     # Closure variables rather than globals: this is the hottest path in ember.
     tensor_class, new, ndarray, mode, no_needs = _Tensor, _new, _ndarray, _mode, _NO_NEEDS
@@ -305,7 +314,7 @@ def binary_operator(op: type[Function], general: Callable, float_only: bool = Fa
 
     def operator(self, other):
         if other.__class__ is not tensor_class or self._data.dtype is not other._data.dtype or (
-                float_only and self._data.dtype.kind != "f") or mode.anomaly:
+                float_only and self._data.dtype.kind != "f") or mode.watch:
             return general(self, other)
         ctx = new(op)
         needs = (self.requires_grad, other.requires_grad) if mode.enabled else no_needs

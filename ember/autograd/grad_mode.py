@@ -11,15 +11,24 @@ class _GradMode:
     """enabled: ops are recorded. anomaly: detect_anomaly is on. graph_backward: the engine is
     running a backward pass that is itself recorded (create_graph=True), so Functions hand
     their backward formulas Tensors instead of arrays. hooks_seen: a tensor hook or retain_grad
-    was ever registered, so the engine must look for them (until then it skips the checks)."""
+    was ever registered, so the engine must look for them (until then it skips the checks).
+    tracer: what `trace_ops` installed (ember.onnx's recorder), told of every op that runs and
+    every in-place write. watch: anomaly or a tracer is on, so ops take the path that reports
+    to them; the one flag the hot paths test."""
 
-    __slots__ = ("enabled", "anomaly", "graph_backward", "hooks_seen")
+    __slots__ = ("enabled", "anomaly", "graph_backward", "hooks_seen", "tracer", "watch")
 
     def __init__(self) -> None:
         self.enabled = True
         self.anomaly = False
         self.graph_backward = False
         self.hooks_seen = False
+        self.tracer = None
+        self.watch = False
+
+    def set_anomaly(self, on: bool) -> None:
+        self.anomaly = on
+        self.watch = bool(on) or self.tracer is not None
 
 
 _mode = _GradMode()
@@ -100,15 +109,32 @@ class inference_mode(_GradModeContext):  # noqa: N801
 def detect_anomaly(check_nan: bool = True):
     """Raise at the first op whose forward output or backward gradient holds NaN or Inf."""
     prev = _mode.anomaly
-    _mode.anomaly = check_nan
+    _mode.set_anomaly(check_nan)
     try:
         yield
     finally:
-        _mode.anomaly = prev
+        _mode.set_anomaly(prev)
 
 
 def set_detect_anomaly(mode: bool) -> None:
     """Turn anomaly detection on or off for the whole program (detect_anomaly's switch): each
     op's forward and backward output is checked for NaN and Inf, and the first op to make one
     raises RuntimeError naming it."""
-    _mode.anomaly = bool(mode)
+    _mode.set_anomaly(bool(mode))
+
+
+@contextlib.contextmanager
+def trace_ops(tracer):
+    """Within the block, `tracer(ctx, inputs, kwargs, output)` is called after every op that runs
+    through Function.apply (ctx: the Function instance, inputs and output: Tensors, kwargs: the
+    op's options), and `tracer.will_write(tensor, result)` before an in-place op writes result's
+    values into tensor's memory. One tracer at a time (ember.onnx.export's)."""
+    if _mode.tracer is not None:
+        raise RuntimeError("trace_ops: another trace is already running (one export at a time)")
+    _mode.tracer = tracer
+    _mode.watch = True
+    try:
+        yield
+    finally:
+        _mode.tracer = None
+        _mode.watch = bool(_mode.anomaly)

@@ -1,5 +1,5 @@
-"""The `ember` command (console script, and `python -m ember`): train, evaluate, predict, plot,
-bench.
+"""The `ember` command (console script, and `python -m ember`): train, evaluate, predict, export,
+plot, bench.
 
 Exit status: 0 on success; 1 for bad input (a missing or corrupt dataset, checkpoint or image,
 conflicting flags), reported as one line ``ember: error: ...`` on stderr; 2 for usage errors
@@ -16,7 +16,7 @@ import sys
 
 from ..data import DatasetError
 from ..serialization import CheckpointError
-from . import evaluate, plot, predict, train
+from . import evaluate, export, plot, predict, train
 from .checkpoint import one_line
 from .errors import CLIError
 from .progress import fresh_line
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_parser(commands)
     evaluate.add_parser(commands)
     predict.add_parser(commands)
+    export.add_parser(commands)
     plot.add_parser(commands)
     # Only listed here: main() hands `ember bench ...` to ember.bench before parsing.
     commands.add_parser("bench", help="time ember against NumPy and PyTorch (see ember bench -h)",

@@ -1,4 +1,5 @@
-"""`ember predict CHECKPOINT IMAGE...`: classify pictures with a trained model."""
+"""`ember predict CHECKPOINT IMAGE...` (or `--onnx MODEL.onnx IMAGE...`): classify pictures with a
+trained model."""
 
 from __future__ import annotations
 
@@ -7,12 +8,10 @@ import sys
 
 import numpy as np
 
-from ..autograd import no_grad
-from ..tensor import _make
 from .argtypes import positive_int
-from .checkpoint import load_checkpoint, one_line, restore_model
-from .data import DATASETS
+from .checkpoint import one_line
 from .errors import CLIError
+from .export import classifier
 from .images import LAYOUTS, read_grayscale, to_training_layout
 
 __all__ = ["add_parser"]
@@ -27,19 +26,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "was, and normalised as in training. Prints the predicted class and its "
                     "probability per image; a file that cannot be read gets an error line of "
                     "its own, and the exit status is then 1.")
-    p.add_argument("checkpoint", help="a checkpoint.safetensors written by `ember train`")
+    p.add_argument("checkpoint", help="a checkpoint.safetensors written by `ember train` (with "
+                                      "--onnx: a MODEL.onnx written by `ember export`)")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files to classify")
+    p.add_argument("--onnx", action="store_true",
+                   help="the model is an ONNX file written by `ember export`: run it in ONNX "
+                        "Runtime")
     p.add_argument("--top", type=positive_int, default=1, metavar="K",
                    help="also list the K most probable classes (default: 1)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    ckpt = load_checkpoint(args.checkpoint)
-    config = ckpt["config"]
-    model = restore_model(ckpt, args.checkpoint)
-    model.eval()
-    layout, names = LAYOUTS[config.dataset], DATASETS[config.dataset].class_names
+    model = classifier(args)
+    layout, names = LAYOUTS[model.dataset], model.class_names
     # A bad file (missing, unreadable, blank) is reported on its own line; the rest are classified.
     fields: dict[str, np.ndarray] = {}
     problems: dict[str, str] = {}
@@ -49,11 +49,10 @@ def run(args: argparse.Namespace) -> int:
         except CLIError as e:
             problems[path] = str(e)
     if fields:
-        batch = (np.stack(list(fields.values()))[:, None] - np.float32(config.mean)) \
-            / np.float32(config.std)
-        with no_grad():
-            probabilities = dict(zip(fields, model(_make(batch, None)).softmax(dim=1).numpy()))
-    show_index = config.dataset != "mnist"  # MNIST's class names are the digits themselves
+        batch = (np.stack(list(fields.values()))[:, None] - np.float32(model.mean)) \
+            / np.float32(model.std)
+        probabilities = dict(zip(fields, model.probabilities(batch)))
+    show_index = model.dataset != "mnist"  # MNIST's class names are the digits themselves
     for path in args.images:
         if path in problems:
             print(f"ember: error: {one_line(problems[path])}", file=sys.stderr, flush=True)

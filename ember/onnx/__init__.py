@@ -1,18 +1,25 @@
-"""ember.onnx: PyTorch's ONNX export path, a placeholder until export to ONNX is built (issue 13,
-"Export to ONNX, checked with ONNX Runtime"). It imports, so programs that import it load; its
-functions raise NotImplementedError, except `is_in_onnx_export`, which is False."""
+"""ember.onnx: export to ONNX, as torch.onnx (`export`, `is_in_onnx_export`, `TrainingMode`,
+`OnnxExporterError`), and `verify`, which checks an export in ONNX Runtime.
+
+`export` traces the model's forward pass through ember's primitives (every op runs as one
+ember.ops Function), maps each primitive to ONNX operators (ember/onnx/mappings/) and writes the
+model with the `onnx` package; ONNX Runtime judges the result. Both are the optional extra
+`ember[onnx]`: this package imports without them, and says what to install when they are needed.
+
+    import ember
+    from ember.models import CNN
+    ember.onnx.export(CNN(), ember.randn(1, 1, 28, 28), "cnn.onnx", input_names=["image"],
+                      dynamic_axes={"image": {0: "batch"}, "output": {0: "batch"}}, check=True)
+"""
 
 from __future__ import annotations
 
-__all__ = ["export", "is_in_onnx_export"]
+from . import errors, mappings  # mappings registers every primitive's ONNX mapping
+from .errors import OnnxExporterError, UnsupportedOperatorError
+from .exporter import DEFAULT_OPSET, MIN_OPSET, TrainingMode, export, is_in_onnx_export
+from .registry import supported
+from .verification import verify
 
-_NOT_YET = ("ember.onnx.{} is not implemented yet: export to ONNX is issue 13 (\"Export to ONNX, "
-            "checked with ONNX Runtime\")")
-
-
-def export(*args, **kwargs):
-    raise NotImplementedError(_NOT_YET.format("export"))
-
-
-def is_in_onnx_export() -> bool:
-    return False
+__all__ = ["DEFAULT_OPSET", "MIN_OPSET", "OnnxExporterError", "TrainingMode",
+           "UnsupportedOperatorError", "errors", "export", "is_in_onnx_export", "supported",
+           "verify"]

@@ -13,7 +13,7 @@ from ..autograd import Function
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Pow", "Neg", "Abs", "Exp", "Log", "Log1p", "Sqrt", "Sin", "Cos",
     "Tanh", "Sigmoid", "stable_sigmoid", "Relu", "PiecewiseConstant", "Clamp", "Maximum",
-    "Minimum", "Where", "Cast",
+    "Minimum", "Where", "Cast", "NoGrad",
 ]
 
 
@@ -296,3 +296,18 @@ class Cast(Function):
 
     def backward(ctx, g):
         return Cast.call(g, dtype=ctx.dtype)
+
+
+class NoGrad(Function):
+    """An op without a gradient (a comparison, a logical or bitwise op, isnan): `ufunc` on the
+    arrays. These run outside autograd (ember.functions._untracked); they reach Function.apply
+    only while an export trace records ops, so that masks made from the inputs reach the graph."""
+
+    op_name = "eq"  # or the other comparisons, logical ops and tests: errors never reach it
+    saves_nothing = True
+
+    def forward(ctx, *arrays, ufunc=None):
+        return np.asarray(ufunc(*arrays))
+
+    def backward(ctx, g):
+        raise RuntimeError(f"{ctx.name()}: this op has no gradient")
