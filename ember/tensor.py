@@ -337,12 +337,13 @@ class Tensor:
         return self
 
     @property
-    def is_cuda(self) -> bool:
-        return False
-
-    @property
     def is_cpu(self) -> bool:
+        """True: ember's tensors live in main memory."""
         return True
+
+    # PyTorch's other device and layout flags (programs test `x.is_cuda or x.is_xpu`): all False
+    is_cuda = is_xpu = is_mps = is_meta = is_ipu = is_xla = is_maia = is_mtia = is_vulkan = False
+    is_mkldnn = is_nested = is_quantized = is_sparse_csr = False
 
     def get_device(self) -> int:
         return -1  # PyTorch's answer for a CPU tensor

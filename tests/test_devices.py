@@ -175,3 +175,10 @@ def test_the_common_device_idiom_runs():
     net = ember.nn.Linear(3, 1).to(device)
     x = ember.tensor(np.ones((2, 3), dtype=np.float32)).to(device, non_blocking=True)
     assert net(x).device == device and not net(x).is_cuda
+
+
+def test_device_flags_are_those_of_a_cpu_tensor(torch):
+    flags = [name for name in dir(torch.zeros(1)) if name.startswith("is_")
+             and not callable(getattr(torch.zeros(1), name)) and name != "is_leaf"]
+    for name in flags:
+        assert getattr(ember.zeros(1), name) == getattr(torch.zeros(1), name), name
