@@ -21,6 +21,11 @@ from .tensor import Tensor, _make
 # ---- element-wise ----------------------------------------------------------------------
 @takes_out
 def add(input, other, *, alpha=1) -> Tensor:
+    """input + alpha * other, element-wise, broadcast together; either may be a Python number.
+
+    The result has the promoted dtype of the operands (PyTorch's type promotion). Raises
+    RuntimeError when the shapes do not broadcast.
+    """
     if alpha != 1:
         other = other * alpha  # a Tensor op, or plain arithmetic on a number
     return ops.Add.apply(*binary_operands(input, other))
@@ -32,6 +37,11 @@ def _is_bool(x) -> bool:
 
 @takes_out
 def sub(input, other, *, alpha=1) -> Tensor:
+    """input - alpha * other, element-wise, broadcast together; either may be a Python number.
+
+    Raises RuntimeError for bool operands (use `~` or logical_not), as PyTorch, and when the
+    shapes do not broadcast.
+    """
     if _is_bool(input) or _is_bool(other):
         raise RuntimeError(ops.elementwise.BOOL_SUB)
     if alpha != 1:
@@ -41,11 +51,18 @@ def sub(input, other, *, alpha=1) -> Tensor:
 
 @takes_out
 def mul(input, other) -> Tensor:
+    """input * other, element-wise, broadcast together, in the promoted dtype."""
     return ops.Mul.apply(*binary_operands(input, other))
 
 
 @takes_out
 def div(input, other, *, rounding_mode=None) -> Tensor:
+    """input / other, element-wise, broadcast together.
+
+    rounding_mode=None is true division (integer inputs give float32); "trunc" rounds the
+    quotient toward zero and "floor" rounds it down, keeping the promoted dtype. Raises
+    RuntimeError for another rounding_mode.
+    """
     if rounding_mode not in (None, "floor", "trunc"):
         raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found {rounding_mode!r}")
@@ -83,70 +100,86 @@ subtract = sub
 
 @takes_out
 def pow(input, exponent) -> Tensor:  # noqa: A001
+    """input ** exponent, element-wise; either may be a Python number (broadcast, promoted
+    dtype)."""
     return ops.Pow.apply(*binary_operands(input, exponent))
 
 
 @takes_out
 def neg(input) -> Tensor:
+    """-input, element-wise."""
     return ops.Neg.apply(input)
 
 
 @takes_out
 def abs(input) -> Tensor:  # noqa: A001
+    """The absolute value of input, element-wise, same dtype as input."""
     return ops.Abs.apply(input)
 
 
 @takes_out
 def exp(input) -> Tensor:
+    """e ** input, element-wise; integer and bool inputs give float32."""
     return ops.Exp.apply(_float_input(input))
 
 
 @takes_out
 def log(input) -> Tensor:
+    """The natural logarithm of input, element-wise; integer inputs give float32 (-inf at 0, nan
+    below)."""
     return ops.Log.apply(_float_input(input))
 
 
 @takes_out
 def log1p(input) -> Tensor:
+    """log(1 + input), element-wise, accurate for small input; integer inputs give float32."""
     return ops.Log1p.apply(_float_input(input))
 
 
 @takes_out
 def rsqrt(input) -> Tensor:
+    """1 / sqrt(input), element-wise; integer inputs give float32."""
     return 1 / sqrt(input)
 
 
 @takes_out
 def sqrt(input) -> Tensor:
+    """The square root of input, element-wise; integer inputs give float32 (nan below 0)."""
     return ops.Sqrt.apply(_float_input(input))
 
 
 @takes_out
 def sin(input) -> Tensor:
+    """The sine of input (radians), element-wise; integer inputs give float32."""
     return ops.Sin.apply(_float_input(input))
 
 
 @takes_out
 def cos(input) -> Tensor:
+    """The cosine of input (radians), element-wise; integer inputs give float32."""
     return ops.Cos.apply(_float_input(input))
 
 
 @takes_out
 def tanh(input) -> Tensor:
+    """The hyperbolic tangent of input, element-wise; integer inputs give float32."""
     return ops.Tanh.apply(_float_input(input))
 
 
 @takes_out
 def sigmoid(input) -> Tensor:
+    """1 / (1 + exp(-input)), element-wise; integer inputs give float32."""
     return ops.Sigmoid.apply(_float_input(input))
 
 
 def relu(input) -> Tensor:
+    """max(input, 0), element-wise, same shape and dtype as input."""
     return ops.Relu.apply(input)
 
 
 @takes_out
 def square(input) -> Tensor:
+    """input * input, element-wise; a bool input gives int64, as in PyTorch."""
     if input._data.dtype.kind == "b":
         input = input.long()  # as PyTorch: the square of a bool tensor is int64
     return ops.Mul.apply(input, input)
@@ -154,6 +187,11 @@ def square(input) -> Tensor:
 
 @takes_out
 def clamp(input, min=None, max=None) -> Tensor:  # noqa: A002
+    """input with each element limited to [min, max]; a bound may be None, a number or a tensor.
+
+    Tensor bounds are broadcast with input and promoted to one dtype; a float bound makes an
+    integer input float32. Raises RuntimeError when both bounds are None.
+    """
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -183,11 +221,13 @@ def _clamp_tensor(input, min, max) -> Tensor:  # noqa: A002
 
 @takes_out
 def maximum(input, other) -> Tensor:
+    """The element-wise maximum of input and other (broadcast, promoted dtype; nan propagates)."""
     return ops.Maximum.apply(*binary_operands(input, other))
 
 
 @takes_out
 def minimum(input, other) -> Tensor:
+    """The element-wise minimum of input and other (broadcast, promoted dtype; nan propagates)."""
     return ops.Minimum.apply(*binary_operands(input, other))
 
 
@@ -209,16 +249,19 @@ def _where(condition, input, other) -> Tensor:
     return ops.Where.apply(a, b, condition=cond)
 
 
-def _piecewise_constant(ufunc):
+def _piecewise_constant(ufunc, doc: str):
     def fn(input) -> Tensor:
         return ops.PiecewiseConstant.apply(input, ufunc=ufunc)
 
     fn.__name__ = ufunc.__name__
+    fn.__doc__ = doc
     return fn
 
 
-floor = takes_out(_piecewise_constant(np.floor))
-ceil = takes_out(_piecewise_constant(np.ceil))
+floor = takes_out(_piecewise_constant(
+    np.floor, "The largest integer <= each element of input, in input's dtype (zero gradient)."))
+ceil = takes_out(_piecewise_constant(
+    np.ceil, "The smallest integer >= each element of input, in input's dtype (zero gradient)."))
 
 
 # ---- comparisons and tests (not differentiable) --------------------------------------
@@ -244,43 +287,55 @@ def _compare(ufunc, input, other) -> Tensor:
 
 @takes_out
 def eq(input, other) -> Tensor:
+    """input == other, element-wise (broadcast): a bool tensor, not differentiable.
+
+    Raises RuntimeError naming both shapes when they do not broadcast.
+    """
     return _compare(np.equal, input, other)
 
 
 @takes_out
 def ne(input, other) -> Tensor:
+    """input != other, element-wise (broadcast): a bool tensor, not differentiable."""
     return _compare(np.not_equal, input, other)
 
 
 @takes_out
 def lt(input, other) -> Tensor:
+    """input < other, element-wise (broadcast): a bool tensor, not differentiable."""
     return _compare(np.less, input, other)
 
 
 @takes_out
 def le(input, other) -> Tensor:
+    """input <= other, element-wise (broadcast): a bool tensor, not differentiable."""
     return _compare(np.less_equal, input, other)
 
 
 @takes_out
 def gt(input, other) -> Tensor:
+    """input > other, element-wise (broadcast): a bool tensor, not differentiable."""
     return _compare(np.greater, input, other)
 
 
 @takes_out
 def ge(input, other) -> Tensor:
+    """input >= other, element-wise (broadcast): a bool tensor, not differentiable."""
     return _compare(np.greater_equal, input, other)
 
 
 def isnan(input) -> Tensor:
+    """A bool tensor, True where input is nan; same shape as input."""
     return _untracked(np.isnan, input)
 
 
 def isfinite(input) -> Tensor:
+    """A bool tensor, True where input is neither inf, -inf nor nan; same shape as input."""
     return _untracked(np.isfinite, input)
 
 
 def isinf(input) -> Tensor:
+    """A bool tensor, True where input is inf or -inf; same shape as input."""
     return _untracked(np.isinf, input)
 
 

@@ -18,6 +18,11 @@ values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
 @takes_out
 def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:  # noqa: A001
+    """The sum of input's elements over dim (an int or a tuple of ints; all elements if None).
+
+    Integer and bool inputs sum in int64 unless `dtype` is given (input is cast to it first).
+    keepdim=True keeps the reduced dims with size 1. Raises IndexError for a dim out of range.
+    """
     if dtype is not None:
         input = input.to(dtype)
     elif input._data.dtype.kind in "biu":
@@ -27,6 +32,11 @@ def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:  # noqa: A001
 
 @takes_out
 def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+    """The mean of input's elements over dim (an int or a tuple of ints; all elements if None).
+
+    Raises RuntimeError for an integer or bool input (without a floating `dtype`), as PyTorch.
+    An empty reduction gives nan.
+    """
     if dtype is not None:
         input = input.to(dtype)
     _float_only(input, "mean")
@@ -52,28 +62,49 @@ def _extremum(input, dim, keepdim, largest: bool, name: str):
 
 @takes_out
 def max(input, dim=None, keepdim=False):  # noqa: A001
+    """max(input): the largest element (0-d); max(input, dim): the named tuple (values, indices)
+    of the largest elements along dim (indices int64); max(input, other): maximum(input, other).
+
+    Raises RuntimeError for an empty input without dim, IndexError for a dim out of range.
+    """
     return _extremum(input, dim, keepdim, True, "max")
 
 
 @takes_out
 def min(input, dim=None, keepdim=False):  # noqa: A001
+    """min(input): the smallest element (0-d); min(input, dim): the named tuple (values, indices)
+    of the smallest elements along dim (indices int64); min(input, other): minimum(input, other).
+
+    Raises RuntimeError for an empty input without dim, IndexError for a dim out of range.
+    """
     return _extremum(input, dim, keepdim, False, "min")
 
 
 @takes_out
 def amax(input, dim=(), keepdim=False) -> Tensor:
+    """The largest elements over dim (an int or a tuple of ints; all dims by default), without
+    indices; the gradient is shared evenly among tied maxima, as in PyTorch.
+    """
     axis = _reduced_axes(dim, input._data.ndim)
     return ops.Amax.apply(input, axis=axis, keepdim=keepdim, largest=True)
 
 
 @takes_out
 def amin(input, dim=(), keepdim=False) -> Tensor:
+    """The smallest elements over dim (an int or a tuple of ints; all dims by default), without
+    indices; the gradient is shared evenly among tied minima, as in PyTorch.
+    """
     axis = _reduced_axes(dim, input._data.ndim)
     return ops.Amax.apply(input, axis=axis, keepdim=keepdim, largest=False)
 
 
 @takes_out
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+    """The variance over dim: sum((x - mean)**2) / (N - correction), all elements if dim is None.
+
+    correction defaults to 1 (Bessel's correction); unbiased=False means correction=0. Raises
+    RuntimeError for an integer or bool input.
+    """
     _float_only(input, "var")
     if correction is None:
         correction = 1 if unbiased is None else int(bool(unbiased))
@@ -86,6 +117,10 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Te
 
 @takes_out
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+    """The standard deviation over dim: sqrt(var(input, dim, correction=...)); see var.
+
+    Where the variance is 0 the gradient is 0, as in PyTorch.
+    """
     v = var(input, dim, unbiased, keepdim, correction=correction)
     # As in PyTorch, zero variance gets a zero gradient (not sqrt's Inf times 0, a NaN).
     nonzero = v != 0  # a tensor op, so an export trace records the mask
@@ -95,6 +130,8 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Te
 
 @takes_out
 def logsumexp(input, dim, keepdim=False) -> Tensor:
+    """log(sum(exp(input))) over dim, computed stably (the max subtracted first); integer inputs
+    give float32."""
     return ops.LogSumExp.apply(_float_input(input), axis=_axes(dim), keepdim=keepdim)
 
 
@@ -107,10 +144,18 @@ def _softmax(op, input, dim, dtype) -> Tensor:
 
 
 def softmax(input, dim, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along dim: the result sums to 1 along dim, same shape as input.
+
+    Integer inputs give float32; `dtype` casts the input first.
+    """
     return _softmax(ops.Softmax, input, dim, dtype)
 
 
 def log_softmax(input, dim, dtype=None) -> Tensor:
+    """log(softmax(input, dim)), computed stably; same shape as input.
+
+    Integer inputs give float32; `dtype` casts the input first.
+    """
     return _softmax(ops.LogSoftmax, input, dim, dtype)
 
 
@@ -149,21 +194,27 @@ def _arg(fn, input, dim, keepdim) -> Tensor:
 
 @takes_out
 def argmax(input, dim=None, keepdim=False) -> Tensor:
+    """The int64 index of the largest element along dim (of the flattened input if dim is None)."""
     return _arg(np.argmax, input, dim, keepdim)
 
 
 @takes_out
 def argmin(input, dim=None, keepdim=False) -> Tensor:
+    """The int64 index of the smallest element along dim (of the flattened input if dim is None)."""
     return _arg(np.argmin, input, dim, keepdim)
 
 
 @takes_out
 def all(input, dim=None, keepdim=False) -> Tensor:  # noqa: A001
+    """A bool tensor: whether every element over dim (all dims if None) is nonzero; not
+    differentiable."""
     return _make(np.asarray(np.all(input._data, axis=_axes(dim), keepdims=keepdim)), None)
 
 
 @takes_out
 def any(input, dim=None, keepdim=False) -> Tensor:  # noqa: A001
+    """A bool tensor: whether any element over dim (all dims if None) is nonzero; not
+    differentiable."""
     return _make(np.asarray(np.any(input._data, axis=_axes(dim), keepdims=keepdim)), None)
 
 
