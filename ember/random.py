@@ -15,14 +15,19 @@ class Generator:
         self.rng = np.random.Generator(np.random.PCG64(self._seed))
 
     def manual_seed(self, seed: int) -> Generator:
+        """Reseeds the generator with `seed` (an int) and returns it; the same seed gives the
+        same numbers."""
         self._seed = int(seed)
         self.rng = np.random.Generator(np.random.PCG64(self._seed))
         return self
 
     def seed(self) -> int:
+        """Reseeds the generator from fresh OS entropy and returns the new seed (a non-
+        negative int < 2**63)."""
         return self.manual_seed(int(np.random.SeedSequence().entropy) % 2**63)._seed
 
     def initial_seed(self) -> int:
+        """The seed the generator was last seeded with."""
         return self._seed
 
     def get_state(self):
@@ -37,6 +42,10 @@ class Generator:
         return _make(np.frombuffer(raw, dtype=np.uint8).copy(), None)
 
     def set_state(self, new_state) -> Generator:
+        """Restores a state from get_state() (40 bytes, uint8) and returns the generator.
+
+        Raises ValueError for a state of another length.
+        """
         raw = bytes(np.asarray(new_state, dtype=np.uint8))
         if len(raw) != 40:
             raise ValueError(f"Generator.set_state: expected a 40-byte state, got {len(raw)} bytes")
@@ -56,22 +65,32 @@ default_generator = Generator()
 
 
 def manual_seed(seed: int) -> Generator:
+    """Seeds the global generator (ember.rand, randn, init, dropout, DataLoader shuffling...) and
+    returns it.
+    """
     return default_generator.manual_seed(seed)
 
 
 def seed() -> int:
+    """Seeds the global generator from OS entropy and returns the seed."""
     return default_generator.seed()
 
 
 def initial_seed() -> int:
+    """The seed the global generator was last seeded with."""
     return default_generator.initial_seed()
 
 
 def get_rng_state():
+    """The global generator's state as a uint8 tensor (40 bytes), for set_rng_state."""
     return default_generator.get_state()
 
 
 def set_rng_state(new_state) -> None:
+    """Restores the global generator's state from get_rng_state()'s tensor.
+
+    Raises ValueError for a state of the wrong length.
+    """
     default_generator.set_state(new_state)
 
 
