@@ -24,6 +24,8 @@ class Size(tuple):
     """torch.Size: a tuple of dims."""
 
     def numel(self) -> int:
+        """The number of elements a tensor of this size holds (the product of the dims; 1 for
+        ())."""
         n = 1
         for d in self:
             n *= d
@@ -110,55 +112,71 @@ class Tensor:
 
     @property
     def shape(self) -> Size:
+        """The tensor's dims as an ember.Size (a tuple of ints)."""
         return Size(self._data.shape)
 
     def size(self, dim: int | None = None):
+        """The dims as an ember.Size, or the length of dim `dim` (negative counts from the end)."""
         return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     @property
     def dtype(self) -> _dt.dtype:
+        """The tensor's ember.dtype (ember.float32, ember.int64, ...)."""
         return _dt.from_numpy_dtype(self._data.dtype)
 
     @property
     def ndim(self) -> int:
+        """The number of dims (0 for a scalar tensor); same as dim()."""
         return self._data.ndim
 
     def dim(self) -> int:
+        """The number of dims (0 for a scalar tensor)."""
         return self._data.ndim
 
     def numel(self) -> int:
+        """The number of elements (the product of the dims)."""
         return self._data.size
 
     def nelement(self) -> int:
+        """The number of elements; an alias of numel()."""
         return self._data.size
 
     def element_size(self) -> int:
+        """The size of one element in bytes (4 for float32, 8 for int64, ...)."""
         return self._data.itemsize
 
     @property
     def is_leaf(self) -> bool:
+        """True for a tensor made by the user or outside autograd (no grad_fn); only leaves
+        get .grad by default."""
         return self.grad_fn is None
 
     @property
     def device(self) -> device:
+        """The tensor's device: always the CPU in ember."""
         return _CPU
 
     @property
     def T(self) -> Tensor:  # noqa: N802
+        """The tensor with its dims reversed (a view): the transpose of a matrix."""
         return self.permute(*range(self._data.ndim - 1, -1, -1))
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
+        """The tensor with its last two dims swapped (a view): the batched matrix transpose."""
         return self.transpose(-2, -1)
 
     def is_floating_point(self) -> bool:
+        """True if the dtype is a floating point one (float16, bfloat16, float32, float64)."""
         return _dt.is_float(self._data.dtype)
 
     # ---- memory layout ------------------------------------------------------------------
     def is_contiguous(self, memory_format=None) -> bool:
+        """True if the elements lie in row-major (C) order without gaps."""
         return bool(self._data.flags.c_contiguous)
 
     def contiguous(self, memory_format=None) -> Tensor:
+        """The tensor itself if contiguous, else a contiguous copy (differentiable)."""
         return self if self._data.flags.c_contiguous else _clone(self, order="C")
 
     def stride(self, dim: int | None = None):
@@ -167,17 +185,26 @@ class Tensor:
         return strides if dim is None else strides[dim]
 
     def data_ptr(self) -> int:
+        """The address of the first element (an int)."""
         return self._data.__array_interface__["data"][0]
 
     def storage_offset(self) -> int:
+        """The offset, in elements, of the first element within the tensor's storage (0
+        unless a view)."""
         start = owner_of(self._data).__array_interface__["data"][0]
         return (self.data_ptr() - start) // self._data.itemsize
 
     def untyped_storage(self) -> Storage:
+        """The storage holding the tensor's memory, shared with its views."""
         return Storage(owner_of(self._data))
 
     # ---- autograd -----------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Sets requires_grad in place (default True) and returns the tensor.
+
+        Raises RuntimeError when turning it off on a non-leaf, or turning it on for a non-floating
+        dtype (only floating point tensors can require gradients).
+        """
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
@@ -191,6 +218,10 @@ class Tensor:
         return self
 
     def retain_grad(self) -> None:
+        """Makes this non-leaf tensor keep its .grad during backward (no effect on a leaf).
+
+        Raises RuntimeError if the tensor does not require grad.
+        """
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
@@ -199,6 +230,7 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
+        """True if retain_grad() was called on this non-leaf tensor."""
         return self.grad_fn is not None and self.grad_fn.retained is self
 
     def register_hook(self, hook):
@@ -229,6 +261,14 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs=None) -> None:
+        """Accumulates the gradient of this tensor w.r.t. the graph's leaves into their .grad.
+
+        `gradient` (same shape as the tensor) is d(loss)/d(self); it may be omitted only for a
+        one-element tensor. The graph is freed unless retain_graph=True; create_graph=True records
+        the backward pass for higher-order gradients; `inputs` restricts which tensors get .grad.
+        Raises RuntimeError for a tensor that does not require grad, a non-scalar without
+        `gradient`, or a second backward through a freed graph.
+        """
         if gradient is None and self.grad_fn is not None and self._data.size == 1 and not (
                 create_graph or inputs):
             # The common case, a scalar loss, skips the general argument handling.
@@ -248,6 +288,10 @@ class Tensor:
         return out
 
     def detach_(self) -> Tensor:
+        """Detaches the tensor from the graph in place (no grad_fn, no requires_grad); returns it.
+
+        Raises RuntimeError for a view (use detach()).
+        """
         if self._base is not None:
             raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are "
                                "using DistributedDataParallel (DDP) for training, and "
@@ -264,10 +308,15 @@ class Tensor:
         return self._base is not None
 
     def clone(self) -> Tensor:
+        """A copy with the same strides, in the graph: gradients flow back to the original."""
         return _clone(self)
 
     # ---- conversion ---------------------------------------------------------------------
     def numpy(self, force: bool = False) -> np.ndarray:
+        """The NumPy array sharing the tensor's memory (writes show through both ways).
+
+        Raises RuntimeError if the tensor requires grad, unless force=True (use detach().numpy()).
+        """
         if self.requires_grad and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
@@ -280,12 +329,17 @@ class Tensor:
         return self._data.copy() if copy else self._data
 
     def item(self):
+        """The value of a one-element tensor as a Python number (or bool).
+
+        Raises RuntimeError for a tensor of another number of elements.
+        """
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return self._data.item()
 
     def tolist(self):
+        """The tensor as a nested list of Python numbers (a number for a 0-d tensor)."""
         return self._data.tolist()
 
     def to(self, *args, **kwargs) -> Tensor:
@@ -309,30 +363,41 @@ class Tensor:
         return _make(self._data.astype(np_dtype), None)
 
     def float(self) -> Tensor:
+        """self.to(ember.float32): a copy unless already float32 (differentiable for float
+        inputs)."""
         return self.type(_dt.float32)
 
     def double(self) -> Tensor:
+        """self.to(ember.float64): a copy unless already float64."""
         return self.type(_dt.float64)
 
     def half(self) -> Tensor:
+        """self.to(ember.float16): a copy unless already float16."""
         return self.type(_dt.float16)
 
     def bfloat16(self) -> Tensor:
+        """self.to(ember.bfloat16): a copy unless already bfloat16."""
         return self.type("bfloat16")
 
     def long(self) -> Tensor:
+        """self.to(ember.int64): a copy unless already int64 (float values truncate toward zero)."""
         return self.type(_dt.int64)
 
     def int(self) -> Tensor:
+        """self.to(ember.int32): a copy unless already int32 (float values truncate toward zero)."""
         return self.type(_dt.int32)
 
     def bool(self) -> Tensor:
+        """self.to(ember.bool): a copy unless already bool (nonzero is True)."""
         return self.type(_dt.bool)
 
     def cpu(self, memory_format=None) -> Tensor:
+        """The tensor itself: ember tensors live on the CPU."""
         return self
 
     def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+        """Raises the error of a PyTorch built without CUDA (ember runs on the CPU only);
+        returns the tensor itself for a CPU device."""
         check_available("cuda" if device is None else device)
         return self
 
@@ -346,6 +411,7 @@ class Tensor:
     is_mkldnn = is_nested = is_quantized = is_sparse_csr = False
 
     def get_device(self) -> int:
+        """-1, PyTorch's device index for a CPU tensor."""
         return -1  # PyTorch's answer for a CPU tensor
 
     # ---- Python protocol ----------------------------------------------------------------
