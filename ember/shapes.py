@@ -90,6 +90,12 @@ def ravel(input) -> Tensor:
 
 
 def flatten(input, start_dim=0, end_dim=-1) -> Tensor:
+    """input with dims start_dim .. end_dim merged into one (a view where its memory allows).
+
+    Shape: (*, n_start, ..., n_end, *) -> (*, n_start * ... * n_end, *); a 0-d input gives
+    shape (1,). Raises RuntimeError when start_dim comes after end_dim, IndexError for a dim out
+    of range.
+    """
     shape = input._data.shape
     if not shape:
         return reshape(input, 1)
@@ -101,6 +107,9 @@ def flatten(input, start_dim=0, end_dim=-1) -> Tensor:
 
 
 def squeeze(input, dim=None) -> Tensor:
+    """input (a view) without its dims of size 1: all of them, or those among `dim` (an int or a
+    tuple); a named dim of another size is left as it is.
+    """
     shape = input._data.shape
     if dim is None:
         dims = {i for i, n in enumerate(shape) if n == 1}
@@ -111,6 +120,10 @@ def squeeze(input, dim=None) -> Tensor:
 
 
 def unsqueeze(input, dim) -> Tensor:
+    """input (a view) with a dim of size 1 inserted at position `dim` (in [-ndim - 1, ndim]).
+
+    Raises IndexError for a dim out of that range.
+    """
     ndim = input._data.ndim
     if not -ndim - 1 <= dim <= ndim:
         raise IndexError(f"unsqueeze: dim {dim} out of range for a tensor of {ndim} dims "
@@ -120,6 +133,10 @@ def unsqueeze(input, dim) -> Tensor:
 
 
 def permute(input, *dims) -> Tensor:
+    """input (a view) with its dims reordered: dim i of the result is dim dims[i] of input.
+
+    Raises RuntimeError when dims is not a permutation of input's dims.
+    """
     dims = _shape_arg(dims)
     ndim = input._data.ndim
     if sorted(d % builtins.max(ndim, 1) for d in dims) != list(range(ndim)):
@@ -148,6 +165,7 @@ moveaxis = movedim
 
 
 def transpose(input, dim0, dim1) -> Tensor:
+    """input (a view) with dims dim0 and dim1 swapped. Raises IndexError for a dim out of range."""
     ndim = input._data.ndim
     dim0, dim1 = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
     if ndim == 0:  # dims 0 and -1 of a 0-d tensor: a view of it as it is
@@ -161,6 +179,10 @@ swapaxes = swapdims = transpose
 
 
 def t(input) -> Tensor:
+    """The transpose of a matrix (a view); 0-d and 1-d inputs are returned as they are.
+
+    Raises RuntimeError for more than 2 dims.
+    """
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{input._data.ndim}D")
@@ -168,6 +190,12 @@ def t(input) -> Tensor:
 
 
 def expand(input, *sizes) -> Tensor:
+    """input broadcast (a view, without copying) to `sizes`; -1 keeps a dim's size, and new
+    leading dims may be added.
+
+    Only dims of size 1 can grow. Raises RuntimeError for fewer sizes than dims or a -1 in a new
+    leading dim.
+    """
     sizes = _shape_arg(sizes)
     shape = input._data.shape
     lead = len(sizes) - len(shape)
@@ -185,10 +213,12 @@ def expand(input, *sizes) -> Tensor:
 
 
 def broadcast_to(input, shape) -> Tensor:
+    """input expanded to `shape` (a view): expand(input, shape)."""
     return expand(input, tuple(shape))
 
 
 def expand_as(input, other) -> Tensor:
+    """input expanded to other's shape (a view): expand(input, other.shape)."""
     return expand(input, other._data.shape)
 
 
@@ -205,6 +235,11 @@ def flip(input, dims) -> Tensor:
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """The tensors joined along existing dim `dim`; all must have the same shape except in that dim.
+
+    Their dtypes are promoted to one. Raises RuntimeError for an empty sequence or mismatched
+    shapes.
+    """
     if len(tensors) == 0:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
     return ops.Cat.apply(*cast_all(tensors), axis=dim)
@@ -214,12 +249,22 @@ concat = concatenate = cat
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """The tensors joined along a new dim `dim`; all must have the same shape.
+
+    Shape: k tensors of shape S -> S with k inserted at dim. Raises RuntimeError for an empty
+    sequence or mismatched shapes.
+    """
     if len(tensors) == 0:
         raise RuntimeError("stack expects a non-empty TensorList")
     return ops.Stack.apply(*cast_all(tensors), axis=dim)
 
 
 def split(tensor, split_size_or_sections, dim=0) -> tuple[Tensor, ...]:
+    """The tensor split into views along dim: chunks of split_size_or_sections elements (an int;
+    the last may be smaller), or of the sizes in the list, which must sum to the dim's size.
+
+    Raises RuntimeError for a non-positive split size or sizes that do not sum to the dim.
+    """
     dim = _wrap_dim(dim, tensor._data.ndim)
     n = tensor._data.shape[dim]
     if isinstance(split_size_or_sections, int):
@@ -240,10 +285,17 @@ def split(tensor, split_size_or_sections, dim=0) -> tuple[Tensor, ...]:
 
 
 def chunk(input, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """input split into `chunks` views along dim, each of ceil(size / chunks) elements (the last
+    may be smaller, and there may be fewer than `chunks`).
+    """
     return split(input, math.ceil(input._data.shape[dim] / chunks), dim)
 
 
 def unbind(input, dim=0) -> tuple[Tensor, ...]:
+    """The tuple of slices of input along dim (views), each without that dim.
+
+    Raises IndexError for a 0-d input.
+    """
     if input._data.ndim == 0:
         raise IndexError(f"unbind(): Dimension specified as {dim} but tensor has no dimensions")
     dim = _wrap_dim(dim, input._data.ndim)
@@ -272,11 +324,17 @@ def narrow(input, dim, start, length) -> Tensor:
 
 
 def select(input, dim, index) -> Tensor:
+    """The slice of input at `index` along dim (a view without that dim): input[..., index, ...]."""
     lead = (slice(None),) * _wrap_dim(dim, input._data.ndim)
     return input[lead + (int(index),)]
 
 
 def unflatten(input, dim, sizes) -> Tensor:
+    """input with dim `dim` expanded into `sizes` (one may be -1, inferred).
+
+    Shape: (*, n, *) -> (*, s1, ..., sk, *) with s1 * ... * sk = n. Raises RuntimeError when the
+    sizes do not multiply up to the dim's size.
+    """
     shape = input._data.shape
     dim = _wrap_dim(dim, len(shape))
     sizes = tuple(sizes)
