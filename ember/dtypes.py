@@ -35,6 +35,7 @@ class dtype:  # noqa: N801 - PyTorch's name
 
     @property
     def is_complex(self) -> builtins.bool:
+        """False: ember has no complex dtypes."""
         return False
 
     def __repr__(self) -> str:

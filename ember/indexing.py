@@ -89,6 +89,12 @@ def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
 
 
 def fill_(self: Tensor, value) -> Tensor:
+    """Fills the tensor with `value` (a number or a 0-d tensor) in place and returns it.
+
+    The old values get no gradient; a value tensor gets the gradient summed.
+
+    Raises RuntimeError for a value tensor with dims.
+    """
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{value._data.ndim} dimensions.")
@@ -96,4 +102,5 @@ def fill_(self: Tensor, value) -> Tensor:
 
 
 def zero_(self: Tensor) -> Tensor:
+    """Fills the tensor with zeros in place and returns it."""
     return fill_(self, 0)

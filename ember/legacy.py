@@ -104,7 +104,11 @@ class _TensorType(type):
 
 
 def _typed(name: str, dtype_name: str) -> _TensorType:
-    return _TensorType(name, (), {"__module__": "ember", "_dtype_name": dtype_name})
+    doc = (f"PyTorch's legacy {name}: calling it builds an ember.Tensor of dtype {dtype_name} "
+           f"({name}(*sizes) uninitialised, {name}(data) from a sequence); isinstance(t, "
+           f"{name}) is True for a {dtype_name} tensor. Raises TypeError for other arguments.")
+    return _TensorType(name, (), {"__module__": "ember", "_dtype_name": dtype_name,
+                                  "__doc__": doc})
 
 
 FloatTensor = _typed("FloatTensor", "float32")
@@ -147,18 +151,25 @@ def _new_like(self: Tensor, method: str, size: tuple, kwargs: dict, fill) -> Ten
 
 
 def _new_empty(self: Tensor, *size, **kwargs) -> Tensor:
+    """An uninitialised tensor of the given size (ints or one sequence), of self's dtype unless
+    `dtype`; `requires_grad` as in ember.empty. Raises TypeError for an unknown keyword."""
     return _new_like(self, "new_empty", size, kwargs, None)
 
 
 def _new_zeros(self: Tensor, *size, **kwargs) -> Tensor:
+    """A tensor of zeros of the given size (ints or one sequence), of self's dtype unless
+    `dtype`."""
     return _new_like(self, "new_zeros", size, kwargs, 0)
 
 
 def _new_ones(self: Tensor, *size, **kwargs) -> Tensor:
+    """A tensor of ones of the given size (ints or one sequence), of self's dtype unless `dtype`."""
     return _new_like(self, "new_ones", size, kwargs, 1)
 
 
 def _new_full(self: Tensor, size, fill_value, **kwargs) -> Tensor:
+    """A tensor of `size` (a tuple or list) filled with fill_value, of self's dtype unless
+    `dtype`. Raises TypeError when size is not a tuple or list."""
     if not isinstance(size, (tuple, list, Size)):
         raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{type(size).__name__}")

@@ -65,7 +65,9 @@ for _name in _METHODS:
     setattr(Tensor, _name, getattr(F, _name))
 Tensor.view = F.view
 Tensor.view_as = lambda self, other: F.view(self, other._data.shape)
+Tensor.view_as.__doc__ = "self.view(other.shape): a view with other's shape (see view)."
 Tensor.reshape_as = lambda self, other: F.reshape(self, other._data.shape)
+Tensor.reshape_as.__doc__ = "self.reshape(other.shape): a view where possible, else a copy."
 Tensor.negative = F.neg
 Tensor.greater, Tensor.less, Tensor.greater_equal, Tensor.less_equal = F.gt, F.lt, F.ge, F.le
 
@@ -133,6 +135,7 @@ Tensor.polygamma = _polygamma
 
 
 Tensor.type_as = lambda self, other: self.type(other._data.dtype)
+Tensor.type_as.__doc__ = "self cast to other's dtype (self itself when they match)."
 
 
 def _where(self, condition, other):

@@ -35,6 +35,8 @@ _mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
+    """True unless inside no_grad() / set_grad_enabled(False) / inference_mode(): whether ops
+    record the graph."""
     return _mode.enabled
 
 
