@@ -19,23 +19,37 @@ tanh = _functions.tanh
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(input, 0), element-wise; inplace=True overwrites input and returns it.
+
+    Shape: any; the output has input's shape and dtype.
+    """
     return apply_maybe_inplace(input, inplace, "relu_", ops.Relu.apply)
 
 
 def relu_(input: Tensor) -> Tensor:
+    """relu(input, inplace=True): input overwritten with max(input, 0) and returned."""
     return relu(input, inplace=True)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """input where input >= 0, negative_slope * input elsewhere, element-wise; inplace=True
+    overwrites input. Shape: any, kept.
+    """
     return apply_maybe_inplace(input, inplace, "leaky_relu_",
                                lambda x: LeakyRelu.apply(x, negative_slope=negative_slope))
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """leaky_relu(input, negative_slope, inplace=True): input overwritten and returned."""
     return leaky_relu(input, negative_slope, inplace=True)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x), Phi the standard normal CDF (Hendrycks & Gimpel, 2016); approximate="tanh" uses
+    0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3))).
+
+    Shape: any, kept. Raises RuntimeError for a non-floating input or another `approximate`.
+    """
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu: approximate argument must be either none or tanh, got "
                            f"{approximate!r}")
@@ -44,6 +58,10 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (the swish), element-wise; inplace=True overwrites input.
+
+    Shape: any, kept. Raises RuntimeError for a non-floating input.
+    """
     check_float(input, "input", "silu")
     return apply_maybe_inplace(input, inplace, "silu_", Silu.apply)
 
@@ -57,11 +75,21 @@ def _softmax_dim(input: Tensor, dim: int | None, op: str) -> int:
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along dim, so each slice along dim sums to 1.
+
+    Without dim (deprecated, with PyTorch's warning) dim is 0 for 0-, 1- and 3-d inputs, else 1.
+    `dtype` casts the input first. Shape: any, kept.
+    """
     return _reductions.softmax(input, _softmax_dim(input, dim, "softmax"), dtype=dtype)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype=None) -> Tensor:
+    """log(softmax(input, dim)), computed stably; the input of nll_loss.
+
+    Without dim (deprecated, with PyTorch's warning) dim is 0 for 0-, 1- and 3-d inputs, else 1.
+    `dtype` casts the input first. Shape: any, kept.
+    """
     return _reductions.log_softmax(input, _softmax_dim(input, dim, "log_softmax"), dtype=dtype)
 
 

@@ -156,12 +156,26 @@ def _regression(fn, op: str, input: Tensor, target: Tensor, size_average, reduce
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """The squared error (input - target)**2, element-wise, reduced by `reduction` ("mean", "sum" or
+    "none"); `weight` (input's shape) scales each element's error.
+
+    Shape: input (*), target broadcastable to it (PyTorch's warning when the shapes differ);
+    the output is a scalar, or input's shape for reduction="none". Raises RuntimeError for a
+    non-floating input or shapes that do not broadcast, ValueError for a bad reduction or weight.
+    """
     return _regression(MseLoss, "mse_loss", input, target, size_average, reduce, reduction,
                        weight)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """The absolute error |input - target|, element-wise, reduced by `reduction` ("mean", "sum" or
+    "none"); `weight` (input's shape) scales each element's error.
+
+    Shape: input (*), target broadcastable to it (PyTorch's warning when the shapes differ);
+    the output is a scalar, or input's shape for reduction="none". Raises RuntimeError for a
+    non-floating input or shapes that do not broadcast, ValueError for a bad reduction or weight.
+    """
     return _regression(L1Loss, "l1_loss", input, target, size_average, reduce, reduction,
                        weight)
 

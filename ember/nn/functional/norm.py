@@ -19,6 +19,15 @@ __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalization (Ioffe & Szegedy, 2015): each channel (dim 1) normalized by its mean and
+    variance over the batch and spatial dims, then scaled by weight and shifted by bias.
+
+    training=True uses the batch statistics (biased variance) and updates running_mean and
+    running_var in place with `momentum` (the unbiased variance); training=False uses the running
+    statistics. Shape: input (N, C, *), running stats, weight and bias (C,); output as input.
+    Raises RuntimeError for a non-floating input, parameters of the wrong shape or missing running
+    stats in evaluation; ValueError for fewer than 2 dims or 1 value per channel when training.
+    """
     return batch_norm_checked(input, running_mean, running_var, weight, bias, training,
                               momentum, eps, "batch_norm")
 
@@ -69,6 +78,13 @@ def _affine_params(weight, bias, shape: tuple, input: Tensor) -> tuple[Tensor, .
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Layer normalization (Ba et al., 2016): over the last len(normalized_shape) dims,
+    (x - mean) / sqrt(var + eps) (biased variance), times weight plus bias.
+
+    Shape: input (*, *normalized_shape); weight and bias normalized_shape; output as input.
+    Raises RuntimeError for a non-floating input, or an input or parameters whose shapes do not
+    match normalized_shape.
+    """
     return layer_norm_checked(input, normalized_shape, weight, bias, eps, "layer_norm")
 
 
