@@ -143,14 +143,17 @@ def _truncated_standard_normal(rng: np.random.Generator, alpha: float, beta: flo
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fills `tensor` with `val` in place, outside autograd, and returns it."""
     return _fill(tensor, val)
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fills `tensor` with ones in place, outside autograd, and returns it."""
     return _fill(tensor, 1)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fills `tensor` with zeros in place, outside autograd, and returns it."""
     return _fill(tensor, 0)
 
 
@@ -185,6 +188,12 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                     generator: Generator | None = None) -> Tensor:
+    """Fills `tensor` in place with values from U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))
+    (Glorot & Bengio, 2010), and returns it.
+
+    fan_in = size(1) * receptive field, fan_out = size(0) * receptive field. Raises ValueError
+    for a tensor of fewer than 2 dims.
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
@@ -192,6 +201,12 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
                    generator: Generator | None = None) -> Tensor:
+    """Fills `tensor` in place with values from N(0, std**2), std = gain * sqrt(2 / (fan_in +
+    fan_out)) (Glorot & Bengio, 2010), and returns it.
+
+    fan_in = size(1) * receptive field, fan_out = size(0) * receptive field. Raises ValueError
+    for a tensor of fewer than 2 dims.
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 

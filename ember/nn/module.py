@@ -56,6 +56,8 @@ class Module(HooksMixin, StateDictMixin):
             d[name] = OrderedDict()
 
     def forward(self, *args, **kwargs):
+        """The computation of the module, which subclasses define; call the module (module(x))
+        rather than forward, so that hooks run. Raises NotImplementedError when not overridden."""
         raise NotImplementedError(f'Module [{self._get_name()}] is missing the required "forward" '
                                   "function")
 
@@ -135,6 +137,11 @@ class Module(HooksMixin, StateDictMixin):
             raise KeyError(f"attribute '{name}' already exists")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Adds a Parameter (or None, a slot without one) under `name`, also as an attribute.
+
+        Raises AttributeError before Module.__init__, KeyError for a name with a dot, an empty name
+        or one already taken by an attribute, TypeError for a value other than a Parameter or None.
+        """
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
         self._check_new_name(name, "parameter", self._parameters)
@@ -144,6 +151,11 @@ class Module(HooksMixin, StateDictMixin):
         self._parameters[name] = self.__dict__[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Adds a buffer (a tensor that is state but not a parameter, such as running_mean) under
+        `name`; persistent=False leaves it out of the state_dict.
+
+        Raises AttributeError before Module.__init__, KeyError for a bad or taken name, TypeError
+        for a value other than a Tensor or None."""
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
         self._check_new_name(name, "buffer", self._buffers)
@@ -157,6 +169,9 @@ class Module(HooksMixin, StateDictMixin):
             self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Adds `module` (or None) as a child under `name`, also as an attribute.
+
+        Raises TypeError for something other than a Module, KeyError for a bad or taken name."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{_typename(module)} is not a Module subclass")
         self._check_new_name(name, "module", self._modules)
@@ -165,6 +180,9 @@ class Module(HooksMixin, StateDictMixin):
     register_module = add_module
 
     def get_submodule(self, target: str) -> Module:
+        """The submodule at a dotted path such as "encoder.layers.0" ("" is the module itself).
+
+        Raises AttributeError when a step is missing or is not a Module."""
         module = self
         for item in target.split(".") if target else ():
             if item not in module._modules:
@@ -215,6 +233,8 @@ class Module(HooksMixin, StateDictMixin):
     # ---- traversal ----------------------------------------------------------------------
     def named_modules(self, memo: set | None = None, prefix: str = "",
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """(name, module) for this module (name `prefix`) and every submodule, depth first, with
+        dotted names; each module once unless remove_duplicate=False."""
         if memo is None:
             memo = set()
         if remove_duplicate:
@@ -228,10 +248,12 @@ class Module(HooksMixin, StateDictMixin):
                                                 remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
+        """This module and every submodule, depth first, each once."""
         for _, module in self.named_modules():
             yield module
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for the immediate children, each once."""
         seen = set()
         for name, module in self._modules.items():
             if module is not None and module not in seen:
@@ -239,6 +261,7 @@ class Module(HooksMixin, StateDictMixin):
                 yield name, module
 
     def children(self) -> Iterator[Module]:
+        """The immediate child modules, each once."""
         for _, module in self.named_children():
             yield module
 
@@ -259,21 +282,30 @@ class Module(HooksMixin, StateDictMixin):
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) for the parameters of this module and (recurse=True) its
+        submodules; a shared parameter is listed once unless remove_duplicate=False."""
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The parameters of this module and (recurse=True) its submodules, each once: what an
+        optimizer takes."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, buffer) for the buffers of this module and (recurse=True) its submodules.
+        """
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """The buffers of this module and (recurse=True) its submodules, each once."""
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Calls fn(module) on every submodule (children first) and then on this module; returns
+        self."""
         for module in self.children():
             module.apply(fn)
         fn(self)
@@ -281,6 +313,9 @@ class Module(HooksMixin, StateDictMixin):
 
     # ---- modes and gradients ------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
+        """Sets training mode (mode=True) or evaluation mode on this module and its submodules;
+        returns self. Dropout and batch norm behave differently in each. Raises ValueError for a
+        non-bool mode."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -289,9 +324,11 @@ class Module(HooksMixin, StateDictMixin):
         return self
 
     def eval(self) -> Module:
+        """Sets evaluation mode (train(False)); returns self."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Sets requires_grad on every parameter (to freeze or unfreeze them); returns self."""
         for param in self.parameters():
             param.requires_grad_(requires_grad)
         return self
@@ -343,21 +380,28 @@ class Module(HooksMixin, StateDictMixin):
         return self._apply(lambda a: a.astype(np_dtype, copy=False))
 
     def float(self) -> Module:
+        """Casts floating point parameters and buffers to float32 in place; returns self."""
         return self._apply(_float_cast(np.dtype(np.float32)))
 
     def double(self) -> Module:
+        """Casts floating point parameters and buffers to float64 in place; returns self."""
         return self._apply(_float_cast(np.dtype(np.float64)))
 
     def half(self) -> Module:
+        """Casts floating point parameters and buffers to float16 in place; returns self."""
         return self._apply(_float_cast(np.dtype(np.float16)))
 
     def bfloat16(self) -> Module:
+        """Casts floating point parameters and buffers to bfloat16 in place; returns self."""
         return self._apply(_float_cast(_dt.to_np("bfloat16")))
 
     def cpu(self) -> Module:
+        """Returns self: ember modules live on the CPU."""
         return self
 
     def cuda(self, device=None) -> Module:
+        """Raises the error of a PyTorch built without CUDA (ember runs on the CPU only); returns
+        self for a CPU device."""
         check_available("cuda" if device is None else device)
         return self
 
