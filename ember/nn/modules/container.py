@@ -68,10 +68,16 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, module: Module) -> Sequential:
+        """Adds `module` at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
     def insert(self, index: int, module: Module) -> Sequential:
+        """Inserts `module` before position `index` (in [-len, len]), renumbering the rest; returns
+        self.
+
+        Raises AssertionError for something other than a Module, IndexError for an index out of
+        range."""
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
         modules = list(self._modules.values())
@@ -83,11 +89,13 @@ class Sequential(Module):
         return self
 
     def extend(self, sequential: Iterable[Module]) -> Sequential:
+        """Appends each module of `sequential` (any iterable of modules); returns self."""
         for module in sequential:
             self.append(module)
         return self
 
     def pop(self, key: int) -> Module:
+        """Removes and returns the module at index `key`."""
         module = self[key]
         del self[key]
         return module
@@ -130,15 +138,20 @@ class ModuleList(Module):
         return type(self)(list(self) + list(other))
 
     def append(self, module: Module) -> ModuleList:
+        """Adds `module` at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
     def insert(self, index: int, module: Module) -> None:
+        """Inserts `module` before position `index`, renumbering the modules after it."""
         modules = list(self._modules.values())
         modules.insert(index, module)
         _renumber(self, modules)
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Appends each module of the iterable `modules`; returns self.
+
+        Raises TypeError for something that is not iterable."""
         if not isinstance(modules, Iterable):
             raise TypeError("ModuleList.extend should be called with an iterable, but got "
                             + type(modules).__name__)
@@ -147,6 +160,7 @@ class ModuleList(Module):
         return self
 
     def pop(self, key: int) -> Module:
+        """Removes and returns the module at index `key`."""
         module = self[key]
         del self[key]
         return module
@@ -196,24 +210,33 @@ class ModuleDict(Module):
         return key in self._modules
 
     def clear(self) -> None:
+        """Removes every module."""
         for key in list(self._modules):
             self._forget(key)
 
     def pop(self, key: str) -> Module:
+        """Removes and returns the module under `key`. Raises KeyError for a missing key."""
         module = self[key]
         del self[key]
         return module
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._modules.keys()
 
     def items(self):
+        """The (key, module) pairs, in insertion order."""
         return self._modules.items()
 
     def values(self):
+        """The modules, in insertion order."""
         return self._modules.values()
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Adds or replaces modules from a mapping, a ModuleDict or an iterable of (key, module)
+        pairs.
+
+        Raises ValueError for an element that is not a pair, TypeError for something else."""
         if isinstance(modules, (Mapping, ModuleDict)):
             pairs = modules.items()
         elif isinstance(modules, Iterable):

@@ -18,6 +18,7 @@ class Identity(Module):
         super().__init__()
 
     def forward(self, input: Tensor) -> Tensor:
+        """input itself, unchanged (any shape)."""
         return input
 
 
@@ -38,9 +39,14 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Re-draws weight and bias from U(-1/sqrt(in_features), 1/sqrt(in_features)), as PyTorch's
+        kaiming_uniform_(a=sqrt(5)) does."""
         init._default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
+        """input @ weight.T + bias.
+
+        Shape: input (*, in_features); output (*, out_features)."""
         return F.linear(input, self.weight, self.bias)
 # --8<-- [end:linear-module]
 

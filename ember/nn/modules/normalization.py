@@ -39,12 +39,17 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def reset_parameters(self) -> None:
+        """Sets the weight to ones and the bias to zeros (when elementwise_affine)."""
         if self.weight is not None:
             self.weight._data[...] = 1
         if self.bias is not None:
             self.bias._data[...] = 0
 
     def forward(self, input: Tensor) -> Tensor:
+        """layer_norm over the last len(normalized_shape) dims, with this module's weight, bias and
+        eps.
+
+        Shape: input (*, *normalized_shape); output as input."""
         return layer_norm_checked(input, self.normalized_shape, self.weight, self.bias, self.eps,
                                   "LayerNorm")
 

@@ -48,11 +48,16 @@ class Embedding(Module):
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:
+        """Re-draws the weight from N(0, 1), with the padding_idx row (if any) set to zeros."""
         init.normal_(self.weight)
         if self.padding_idx is not None:
             self.weight._data[self.padding_idx] = 0
 
     def forward(self, input: Tensor) -> Tensor:
+        """The rows of the weight at the indices in `input` (an integer tensor).
+
+        Shape: input (*) of int64 or int32 indices in [0, num_embeddings); output (*,
+        embedding_dim)."""
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
                            self.scale_grad_by_freq, self.sparse)
 
@@ -75,6 +80,10 @@ class Embedding(Module):
                         padding_idx: int | None = None, max_norm: float | None = None,
                         norm_type: float = 2.0, scale_grad_by_freq: bool = False,
                         sparse: bool = False) -> Embedding:
+        """An Embedding whose weight is `embeddings` (num_embeddings, embedding_dim); freeze=True
+        (the default) makes the weight not require grad.
+
+        Raises ValueError for embeddings that are not 2-dimensional."""
         if embeddings.ndim != 2:
             raise ValueError(f"Embeddings parameter is expected to be 2-dimensional, got shape "
                              f"{tuple(embeddings.shape)}")
