@@ -76,6 +76,9 @@ class CyclicLR(LRScheduler):
         return self.gamma**x
 
     def get_lr(self) -> list[float]:
+        """base_lr + (max_lr - base_lr) * scale_factor * scale_fn(...) at the current position in
+        the cycle (Smith, 2017); with cycle_momentum it also sets each group's momentum (or beta1)
+        inversely. Called by step(); warns when called from outside it."""
         self._warn_if_outside_step()
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle  # the position in the cycle, [0, 1)
@@ -102,6 +105,8 @@ class CyclicLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restores the scheduler from state_dict(), including the saved state of a callable-object
+        scale_fn."""
         fn_state = state_dict["_scale_fn_custom"]
         self.__dict__.update({k: v for k, v in state_dict.items() if k != "_scale_fn_custom"})
         if fn_state is not None:
@@ -136,6 +141,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2 (SGDR). Called by step();
+        warns when called from outside it."""
         self._warn_if_outside_step()
         return [self.eta_min + (base_lr - self.eta_min)
                 * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2

@@ -38,6 +38,8 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The groups' rates times gamma when last_epoch is a positive multiple of step_size, else
+        unchanged. Called by step(); warns when called from outside it."""
         self._warn_if_outside_step()
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return group_values(self.optimizer, "lr")
@@ -59,6 +61,8 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The groups' rates times gamma**k at a milestone listed k times, else unchanged. Called by
+        step(); warns when called from outside it."""
         self._warn_if_outside_step()
         if self.last_epoch not in self.milestones:
             return group_values(self.optimizer, "lr")
@@ -79,6 +83,8 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The groups' rates times gamma (unchanged at step 0). Called by step(); warns when called
+        from outside it."""
         self._warn_if_outside_step()
         if self._is_initial:
             return group_values(self.optimizer, "lr")
@@ -102,6 +108,9 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The next rates by the recursive cosine formula of the class docstring (the closed form
+        eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2 on the first step of a resumed
+        schedule). Called by step(); warns when called from outside it."""
         self._warn_if_outside_step()
         groups = self.optimizer.param_groups
         if self._is_initial:
@@ -145,6 +154,8 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The groups' rates times the step's ratio of linear factors (start_factor at step 0,
+        unchanged after total_iters). Called by step(); warns when called from outside it."""
         self._warn_if_outside_step()
         groups = self.optimizer.param_groups
         if self.last_epoch == 0:
@@ -201,6 +212,8 @@ class LambdaLR(_LambdaScheduler):
     or a list with one per group)."""
 
     def get_lr(self) -> list[float]:
+        """base_lr * lr_lambda(last_epoch) for each group. Called by step(); warns when called from
+        outside it."""
         self._warn_if_outside_step()
         return [base_lr * fn(self.last_epoch)
                 for fn, base_lr in zip(self.lr_lambdas, self.base_lrs, strict=True)]
@@ -211,6 +224,8 @@ class MultiplicativeLR(_LambdaScheduler):
     (one function, or a list with one per group)."""
 
     def get_lr(self) -> list[float]:
+        """The groups' rates times lr_lambda(last_epoch) (unchanged at step 0). Called by step();
+        warns when called from outside it."""
         self._warn_if_outside_step()
         groups = self.optimizer.param_groups
         if self._is_initial:
@@ -231,6 +246,8 @@ class ConstantLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The groups' rates times factor at step 0, divided by it at step total_iters, else
+        unchanged. Called by step(); warns when called from outside it."""
         self._warn_if_outside_step()
         groups = self.optimizer.param_groups
         if self.last_epoch == 0:
@@ -256,6 +273,9 @@ class PolynomialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The groups' rates times ((1 - t/T) / (1 - (t - 1)/T))**power, t = last_epoch, T =
+        total_iters (unchanged at step 0 and after T). Called by step(); warns when called from
+        outside it."""
         self._warn_if_outside_step()
         if self._is_initial or self.last_epoch > self.total_iters:
             return group_values(self.optimizer, "lr")

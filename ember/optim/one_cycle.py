@@ -90,6 +90,9 @@ class OneCycleLR(LRScheduler):
         return (end - start) * pct + start
 
     def get_lr(self) -> list[float]:
+        """The rates of the 1cycle policy (Smith & Topin, 2018) at step last_epoch: each group's
+        rate annealed (cosine or linear) within its phase; with cycle_momentum it also sets the
+        momentum (or beta1). Called by step(); raises ValueError when stepped past total_steps."""
         self._warn_if_outside_step()
         step_num = self.last_epoch
         if step_num > self.total_steps:

@@ -97,6 +97,7 @@ class LRScheduler:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restores the scheduler from state_dict() (its attributes, without the optimizer)."""
         self.__dict__.update(state_dict)
 
     def get_last_lr(self) -> list[float]:
@@ -104,6 +105,9 @@ class LRScheduler:
         return self._last_lr
 
     def get_lr(self) -> list[float]:
+        """The learning rates for the current `last_epoch`, one per parameter group; step() calls it
+        and sets them. Subclasses define it; called from outside step() it warns (use
+        get_last_lr())."""
         raise NotImplementedError
 
     def _warn_if_outside_step(self) -> None:
