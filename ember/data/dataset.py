@@ -68,6 +68,8 @@ class SampleBatch(Sequence):
         self._gather = gather
 
     def collate(self) -> list:
+        """The batch as default_collate would make it (a list of stacked tensors), built by one
+        gather over all the indices."""
         return self._gather(self.indices)
 
     def __len__(self) -> int:
@@ -130,6 +132,7 @@ class Subset(Dataset):
 
     @property
     def indices(self) -> Sequence[int]:
+        """The indices into the parent dataset (setting it updates the subset)."""
         return self._indices
 
     @indices.setter

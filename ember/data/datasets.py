@@ -129,6 +129,7 @@ class MNIST(Dataset):
 
     @property
     def class_to_idx(self) -> dict[str, int]:
+        """The class names mapped to their labels: {"0 - zero": 0, ...}."""
         return {c: i for i, c in enumerate(self.classes)}
 
     def __repr__(self) -> str:
@@ -149,6 +150,8 @@ class MNIST(Dataset):
         return list(dict.fromkeys(dirs))  # without repeats, e.g. when root is the cache
 
     def download_dir(self) -> Path:
+        """The directory that download() writes into: root/<name>, or the cache directory's <name>
+        when root is None."""
         return (self.root if self.root is not None else CACHE_DIR.expanduser()) / self.name
 
     def download(self) -> None:
