@@ -16,6 +16,9 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
+        """max(input, 0), element-wise (in place when the layer was built with inplace=True).
+
+        Shape: input (*); output (*), the same shape."""
         return F.relu(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
@@ -29,6 +32,9 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
+        """input where input >= 0, negative_slope * input elsewhere (in place with inplace=True).
+
+        Shape: input (*); output (*), the same shape."""
         return F.leaky_relu(input, self.negative_slope, inplace=self.inplace)
 
     def extra_repr(self) -> str:
@@ -43,6 +49,10 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, input: Tensor) -> Tensor:
+        """gelu(input, approximate): x * Phi(x), or its tanh approximation.
+
+        Shape: input (*); output (*), the same shape. Raises RuntimeError for a non-floating input.
+        """
         return F.gelu(input, approximate=self.approximate)
 
     def extra_repr(self) -> str:
@@ -55,6 +65,10 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
+        """input * sigmoid(input) (in place with inplace=True).
+
+        Shape: input (*); output (*), the same shape. Raises RuntimeError for a non-floating input.
+        """
         return F.silu(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
@@ -63,11 +77,13 @@ class SiLU(Module):
 
 class Sigmoid(Module):
     def forward(self, input: Tensor) -> Tensor:
+        """1 / (1 + exp(-input)), element-wise. Shape: input (*); output (*), the same shape."""
         return F.sigmoid(input)
 
 
 class Tanh(Module):
     def forward(self, input: Tensor) -> Tensor:
+        """tanh(input), element-wise. Shape: input (*); output (*), the same shape."""
         return F.tanh(input)
 
 
@@ -77,6 +93,9 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
+        """softmax(input, dim): along dim each slice sums to 1 (an implicit dim warns, as PyTorch).
+
+        Shape: input (*); output (*), the same shape."""
         return F.softmax(input, self.dim)
 
     def extra_repr(self) -> str:
@@ -89,6 +108,9 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
+        """log_softmax(input, dim), computed stably (an implicit dim warns, as PyTorch).
+
+        Shape: input (*); output (*), the same shape."""
         return F.log_softmax(input, self.dim)
 
     def extra_repr(self) -> str:

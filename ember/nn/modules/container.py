@@ -42,6 +42,7 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, input):
+        """input passed through each module in order; the output of one is the input of the next."""
         for module in self._modules.values():
             input = module(input)
         return input

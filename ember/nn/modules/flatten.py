@@ -17,6 +17,9 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input: Tensor) -> Tensor:
+        """input.flatten(start_dim, end_dim).
+
+        Shape: input (*, S_start, ..., S_end, *); output (*, S_start * ... * S_end, *)."""
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
@@ -32,6 +35,10 @@ class Unflatten(Module):
         self.unflattened_size = unflattened_size
 
     def forward(self, input: Tensor) -> Tensor:
+        """input with dim `dim` expanded into unflattened_size.
+
+        Shape: input (*, S_dim, *); output (*, U1, ..., Un, *) with U1 * ... * Un = S_dim. Raises
+        RuntimeError when the sizes do not multiply up to S_dim."""
         shape = input._data.shape
         dim = self.dim % len(shape)
         if math.prod(self.unflattened_size) != shape[dim] and -1 not in self.unflattened_size:

@@ -76,6 +76,12 @@ class DistributedDataParallel(Module):
             p.register_post_accumulate_grad_hook(self.reducer.mark_ready)
 
     def forward(self, *inputs, **kwargs):
+        """The wrapped module's output; while grad is enabled (and require_backward_grad_sync), it
+        prepares the gradient all-reduce that the next backward runs, broadcasting buffers from rank
+        0 first when broadcast_buffers.
+
+        Raises RuntimeError when the previous backward left some parameters' gradients unreduced
+        (unused parameters without find_unused_parameters=True)."""
         self.reducer.check_finished()
         if self.require_forward_param_sync and self.broadcast_buffers:
             self._broadcast_buffers()
