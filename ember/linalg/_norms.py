@@ -11,7 +11,7 @@ from .._args import _reduced_axes, type_name
 from .._out import takes_out
 from ..shapes import movedim
 from ..tensor import Tensor
-from ._solvers import svdvals
+from ._solvers import nuclear_norm, svdvals
 
 
 @takes_out
@@ -55,12 +55,11 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None) -> Ten
     rows, cols = (d % ndim for d in dim)
     if ord == "fro":
         return reductions.norm(A, 2, (rows, cols), keepdim)
-    if ord in ("nuc", 2, -2):
+    if ord == "nuc":
+        return nuclear_norm(A, (rows, cols), keepdim)
+    if ord in (2, -2):
         values = svdvals(movedim(A, (rows, cols), (-2, -1)))
-        if ord == "nuc":
-            result = reductions.sum(values, -1)
-        else:
-            result = (reductions.amax if ord == 2 else reductions.amin)(values, -1)
+        result = (reductions.amax if ord == 2 else reductions.amin)(values, -1)
         if keepdim:
             for d in sorted((rows, cols)):
                 result = result.unsqueeze(d)

@@ -13,7 +13,7 @@ from .._args import type_name
 from .._out import takes_out
 from ..functions import matmul, where
 from ..ops.decompositions import unpack
-from ..shapes import expand, transpose, unsqueeze
+from ..shapes import expand, movedim, transpose, unsqueeze
 from ..tensor import Tensor, _make
 from ._checks import LinAlgError, batch_prefix, check_matrix
 
@@ -245,6 +245,18 @@ def svdvals(A, *, driver=None) -> Tensor:
     """The singular values, descending: shape A.shape[:-2] + (min(m, n),)."""
     check_matrix("linalg.svdvals", A, square=False)
     return _svd_packed(A, False)[1]
+
+
+def nuclear_norm(A: Tensor, dims: tuple, keepdim: bool = False) -> Tensor:
+    """The sum of the singular values of the matrices in the two dims `dims` of A; kept as
+    size-1 dims with keepdim. (Here, not in _norms, so that ember.norm can reach it without
+    importing what builds on ember.reductions.)"""
+    rows, cols = (d % A.dim() for d in dims)
+    result = svdvals(movedim(A, (rows, cols), (-2, -1))).sum(-1)
+    if keepdim:
+        for d in sorted((rows, cols)):
+            result = result.unsqueeze(d)
+    return result
 
 
 def _eigh_packed(name: str, A: Tensor, uplo: str) -> list:
