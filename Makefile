@@ -46,12 +46,15 @@ train: $(CLI_STAMP)
 	fi
 
 # One BLAS thread per test worker: with two workers on two cores, more threads only contend.
-# -rs lists why tests were skipped (without PyTorch, the parity tests are); loadgroup keeps each
-# documentation page's examples on one worker, in order (conftest.py).
+# -rs lists why tests were skipped (without PyTorch, the parity tests are). The documentation's
+# examples (docs/, README.md) run after the tests, in one process: each page's blocks share one
+# namespace and run in order.
 test: $(DEV_STAMP)
 	$(VENV)/bin/ruff check ember tests benchmarks docs conftest.py _ember_cli.py
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/pytest -n 2 -q -rs \
-	  --dist loadgroup -p no:cacheprovider
+	  -p no:cacheprovider tests
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/pytest -q -rs \
+	  -p no:cacheprovider -p no:xdist docs README.md
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check ember tests benchmarks docs conftest.py _ember_cli.py

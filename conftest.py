@@ -103,9 +103,3 @@ pytest_collect_file = Sybil(
     name="docs",
 ).pytest()
 
-
-def pytest_collection_modifyitems(items) -> None:
-    """Keep each page's examples on one test worker (xdist --dist loadgroup), in order."""
-    for item in items:
-        if item.path.suffix == ".md":
-            item.add_marker(pytest.mark.xdist_group(str(item.path.relative_to(REPO))))

@@ -88,5 +88,5 @@ def test_make_test_installs_the_test_tools_and_lists_skip_reasons(make):
     result = make("-n", "test")
     assert result.returncode == 0
     assert "pip install --quiet -e '.[dev]'" in result.stdout
-    (pytest_line,) = [line for line in result.stdout.splitlines() if "bin/pytest" in line]
-    assert " -rs " in f"{pytest_line} "
+    pytest_lines = [line for line in result.stdout.splitlines() if "bin/pytest" in line]
+    assert pytest_lines and all(" -rs " in f"{line} " for line in pytest_lines)
