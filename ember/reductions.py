@@ -170,9 +170,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
     if p == "fro" or p is None:
         p = 2
     if p == "nuc":  # the sum of the singular values of the matrices in dims (-2, -1) or `dim`
-        from .linalg._solvers import nuclear_norm  # ember.linalg builds on this module
+        from .linalg._solvers import singular_value_norm  # ember.linalg builds on this module
 
-        return nuclear_norm(input, (-2, -1) if dim is None else dim, keepdim)
+        return singular_value_norm(input, (-2, -1) if dim is None else dim, "sum", keepdim)
     if isinstance(p, str):
         raise RuntimeError(f"norm: p={p!r} is not supported; use a number, inf, 'fro' or 'nuc'")
     return ops.Norm.apply(input, p=float(p), axis=_reduced_axes(dim, input._data.ndim),

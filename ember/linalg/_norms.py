@@ -9,9 +9,8 @@ import math
 from .. import reductions
 from .._args import _reduced_axes, type_name
 from .._out import takes_out
-from ..shapes import movedim
 from ..tensor import Tensor
-from ._solvers import nuclear_norm, svdvals
+from ._solvers import singular_value_norm
 
 
 @takes_out
@@ -55,15 +54,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None) -> Ten
     rows, cols = (d % ndim for d in dim)
     if ord == "fro":
         return reductions.norm(A, 2, (rows, cols), keepdim)
-    if ord == "nuc":
-        return nuclear_norm(A, (rows, cols), keepdim)
-    if ord in (2, -2):
-        values = svdvals(movedim(A, (rows, cols), (-2, -1)))
-        result = (reductions.amax if ord == 2 else reductions.amin)(values, -1)
-        if keepdim:
-            for d in sorted((rows, cols)):
-                result = result.unsqueeze(d)
-        return result
+    if ord in ("nuc", 2, -2):
+        reduce = {"nuc": "sum", 2: "amax", -2: "amin"}[ord]
+        return singular_value_norm(A, (rows, cols), reduce, keepdim)
     summed, across = (rows, cols) if abs(ord) == 1 else (cols, rows)
     extremum = reductions.amax if ord > 0 else reductions.amin
     sums = reductions.sum(A.abs(), summed, keepdim=True)

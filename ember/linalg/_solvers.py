@@ -247,12 +247,14 @@ def svdvals(A, *, driver=None) -> Tensor:
     return _svd_packed(A, False)[1]
 
 
-def nuclear_norm(A: Tensor, dims: tuple, keepdim: bool = False) -> Tensor:
-    """The sum of the singular values of the matrices in the two dims `dims` of A; kept as
-    size-1 dims with keepdim. (Here, not in _norms, so that ember.norm can reach it without
-    importing what builds on ember.reductions.)"""
+def singular_value_norm(A: Tensor, dims: tuple, reduce: str = "sum",
+                        keepdim: bool = False) -> Tensor:
+    """The singular values of the matrices in the two dims `dims` of A, reduced by the Tensor
+    method `reduce`: "sum" (the nuclear norm), "amax" (the 2-norm) or "amin"; kept as size-1
+    dims with keepdim. (Here, not in _norms, so that ember.norm can reach it without importing
+    what builds on ember.reductions.)"""
     rows, cols = (d % A.dim() for d in dims)
-    result = svdvals(movedim(A, (rows, cols), (-2, -1))).sum(-1)
+    result = getattr(svdvals(movedim(A, (rows, cols), (-2, -1))), reduce)(-1)
     if keepdim:
         for d in sorted((rows, cols)):
             result = result.unsqueeze(d)
