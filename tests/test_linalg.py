@@ -9,14 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from op_parity import (
-    check_double_backward,
-    check_gradcheck,
-    check_gradgradcheck,
-    check_parity,
-    coverage_table,
-    make_arrays,  # noqa: F401 (tests/test_op_coverage.py draws GRADCHECK_CASES' inputs)
-)
+from op_checks import table_tests
 from parity_helpers import outcome, same_kind
 
 import ember
@@ -129,35 +122,11 @@ CASES = [
      "real"),
 ]
 
-GRADCHECK_CASES = coverage_table(CASES)  # see tests/test_op_coverage.py
-
-def _ids(cases):
-    return [c[0] for c in cases]
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", CASES, ids=_ids(CASES))
-def test_gradcheck(name, fn, shapes, domain):
-    check_gradcheck(fn, shapes, domain)
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", CASES, ids=_ids(CASES))
-def test_gradgradcheck(name, fn, shapes, domain):
-    check_gradgradcheck(fn, shapes, domain)
-
-
+GRADCHECK_CASES = CASES  # see tests/test_op_coverage.py
+# LAPACK's float32 results differ between builds by more than a few ulps
 LINALG_TOLERANCE = {"float32": dict(rtol=2e-3, atol=2e-4), "float64": dict(rtol=1e-8, atol=1e-10)}
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name, fn, shapes, domain", CASES, ids=_ids(CASES))
-def test_parity(torch, name, fn, shapes, domain, dtype):
-    # LAPACK's float32 results differ between builds by more than a few ulps
-    check_parity(torch, fn, shapes, domain, dtype, LINALG_TOLERANCE[dtype])
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", CASES, ids=_ids(CASES))
-def test_double_backward_parity(torch, name, fn, shapes, domain):
-    check_double_backward(torch, fn, shapes, domain)
+test_gradcheck, test_gradgradcheck, test_double_backward_parity, test_parity = table_tests(
+    CASES, tolerance=LINALG_TOLERANCE)
 
 
 def test_decompositions_reconstruct_their_input_and_name_their_outputs():

@@ -10,15 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from op_parity import (
-    check_double_backward,
-    check_gradcheck,
-    check_gradgradcheck,
-    check_parity,
-    coverage_table,
-    draw,
-    make_arrays,  # noqa: F401 (tests/test_op_coverage.py draws GRADCHECK_CASES' inputs)
-)
+from op_checks import TOLERANCE, draw, smooth, table_tests
 from parity_helpers import outcome, same_kind
 
 import ember
@@ -128,33 +120,11 @@ CASES = [
     ("sinc_at_zero", lambda m, a: m.sinc(a), [(3, 4)], "ties"),
     ("nan_to_num_inf", lambda m, a: m.nan_to_num(1 / a, posinf=9.0), [(3, 4)], "ties"),
 ]
-SMOOTH = [c for c in CASES if c[3] != "ties"]
-
-GRADCHECK_CASES = coverage_table(SMOOTH)  # see tests/test_op_coverage.py
-
-def _ids(cases):
-    return [c[0] for c in cases]
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=_ids(SMOOTH))
-def test_gradcheck(name, fn, shapes, domain):
-    check_gradcheck(fn, shapes, domain)
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=_ids(SMOOTH))
-def test_gradgradcheck(name, fn, shapes, domain):
-    check_gradgradcheck(fn, shapes, domain)
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name, fn, shapes, domain", CASES, ids=_ids(CASES))
-def test_parity(torch, name, fn, shapes, domain, dtype):
-    check_parity(torch, fn, shapes, domain, dtype)
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", SMOOTH, ids=_ids(SMOOTH))
-def test_double_backward_parity(torch, name, fn, shapes, domain):
-    check_double_backward(torch, fn, shapes, domain)
+GRADCHECK_CASES = smooth(CASES)  # see tests/test_op_coverage.py
+# float64 at 1e-9: PyTorch's trigamma (digamma's gradient, polygamma(1)) is good to 5e-10 only
+MATH_TOLERANCE = {"float32": TOLERANCE["float32"], "float64": dict(rtol=1e-9, atol=1e-11)}
+test_gradcheck, test_gradgradcheck, test_double_backward_parity, test_parity = table_tests(
+    CASES, tolerance=MATH_TOLERANCE)
 
 
 # ---- values and dtypes of what has no gradient (or takes integers) ---------------------------

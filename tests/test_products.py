@@ -6,14 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from op_parity import (
-    check_double_backward,
-    check_gradcheck,
-    check_gradgradcheck,
-    check_parity,
-    coverage_table,
-    make_arrays,  # noqa: F401 (tests/test_op_coverage.py draws GRADCHECK_CASES' inputs)
-)
+from op_checks import table_tests
 from parity_helpers import outcome, same_kind
 
 import ember
@@ -117,37 +110,12 @@ KINKS = [
      with_duplicate_rows),
 ]
 
-GRADCHECK_CASES = coverage_table(CASES)  # see tests/test_op_coverage.py
-
-def _ids(cases):
-    return [c[0] for c in cases]
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", CASES, ids=_ids(CASES))
-def test_gradcheck(name, fn, shapes, domain):
-    check_gradcheck(fn, shapes, domain)
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", CASES, ids=_ids(CASES))
-def test_gradgradcheck(name, fn, shapes, domain):
-    check_gradgradcheck(fn, shapes, domain)
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name, fn, shapes, domain", CASES + KINKS, ids=_ids(CASES + KINKS))
-def test_parity(torch, name, fn, shapes, domain, dtype):
-    check_parity(torch, fn, shapes, domain, dtype)
-
-
+GRADCHECK_CASES = CASES  # see tests/test_op_coverage.py
 # PyTorch's cdist kernel (p != 2, or few rows) has no second derivative; ember's has, and
-# gradgradcheck checks it above.
+# gradgradcheck checks it.
 NO_TORCH_DOUBLE_BACKWARD = {"cdist", "cdist_batch", "cdist_p3", "cdist_p_half", "cdist_inf"}
-DOUBLE = [c for c in CASES if c[0] not in NO_TORCH_DOUBLE_BACKWARD]
-
-
-@pytest.mark.parametrize("name, fn, shapes, domain", DOUBLE, ids=_ids(DOUBLE))
-def test_double_backward_parity(torch, name, fn, shapes, domain):
-    check_double_backward(torch, fn, shapes, domain)
+test_gradcheck, test_gradgradcheck, test_double_backward_parity, test_parity = table_tests(
+    CASES, parity_only=KINKS, no_torch_double_backward=NO_TORCH_DOUBLE_BACKWARD)
 
 
 def test_cdist_gradient_is_zero_where_a_distance_is_zero():
