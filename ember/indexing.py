@@ -8,6 +8,8 @@ through an advanced index it is index_put_.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from . import ops
@@ -19,18 +21,39 @@ from .views import view_of
 
 
 def to_numpy_index(index):
-    """The index with tensors as arrays and lists as integer (or boolean) arrays."""
+    """The index with tensors as arrays and lists as integer (or boolean) arrays. A list that
+    holds a sequence, tensor, slice, Ellipsis or None is read as a tuple, as PyTorch still does
+    (with its deprecation warning): `a[[[0, 1], [1, 2]]]` is `a[[0, 1], [1, 2]]`."""
+    if _sequence_as_tuple(index):
+        warnings.warn(_SEQUENCE_AS_TUPLE, UserWarning, stacklevel=3)
+        index = tuple(index)
     if isinstance(index, tuple):
-        return tuple(to_numpy_index(i) for i in index)
+        return tuple(_index_item(i) for i in index)
+    return _index_item(index)
+
+
+_SEQUENCE_AS_TUPLE = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+    "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+    "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error or "
+    "a different result")
+
+
+def _sequence_as_tuple(index) -> bool:
+    """PyTorch's rule (treatSequenceAsTuple in python_variable_indexing.cpp) for a list."""
+    return isinstance(index, list) and len(index) < 32 and any(
+        isinstance(i, (Tensor, list, tuple, slice)) or i is None or i is Ellipsis for i in index)
+
+
+def _index_item(index):
     if isinstance(index, Tensor):
         if index._data.ndim == 0 and index._data.dtype.kind in "iu":
             return int(index._data)  # an integer, as PyTorch reads it: a view, not a copy
         return index._data
-    if isinstance(index, list):
-        values = [i.item() if isinstance(i, Tensor) else i for i in index]
-        if values and all(isinstance(v, (list, tuple)) for v in values):
-            return np.asarray(values)
-        return np.asarray(values, dtype=None if values else np.int64)
+    if isinstance(index, (list, tuple)):
+        values = np.asarray([_index_item(i) for i in index])
+        # an empty list is an empty integer index; nested lists of nothing too ([[]])
+        return values.astype(np.int64) if values.size == 0 else values
     if isinstance(index, range):  # a sequence of integers, as PyTorch reads it (advanced)
         return np.asarray(index, dtype=np.int64)
     if isinstance(index, slice) and index.step is not None and index.step <= 0:
