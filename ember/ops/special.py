@@ -2,10 +2,18 @@
 functions, and their primitives.
 
 Methods and measured accuracy (float64, against mpmath at 40 digits, over the whole real line;
-float32 inputs are computed in float64 and rounded, so they are correctly rounded or one ulp off):
+other float32 inputs are computed in float64 and rounded, so they are correctly rounded or one ulp
+off):
 
-- erf / erfc. |x| <= 2: erf(x) = x P(x^2), a Chebyshev series fitted once at import to math.erf;
-  erfc = 1 - erf there. |x| > 2: erfc(x) = exp(-x^2) R(2/x) / x, where R(u) = x exp(x^2) erfc(x)
+- erf, float32 inputs (GELU's case): erf(x) = x P(x^2) / Q(x^2), P of degree 6 and Q of degree
+  5, on x clamped to +-3.92 (past which erf rounds to +-1 in float32), evaluated in float64 in
+  blocks of 2^17 elements (the temporaries then reuse malloc's blocks instead of faulting in fresh
+  pages): 0.531 ulp of float32 at most over every 16th float32 in [0, 4] and down to 1e-40
+  (correctly rounded but where the exact value is within 0.03 ulp of a tie); about 9x faster than
+  the float64 path. P/Q was fitted to math.erf by Lawson's iteration (weighted least squares on
+  the relative error at 4000 Chebyshev points of [0, 3.92]): 1.8e-9 relative error.
+- erf / erfc, float64 (and erfc of float32). |x| <= 2: erf(x) = x P(x^2), a Chebyshev series
+  fitted once at import to math.erf; erfc = 1 - erf there. |x| > 2: erfc(x) = exp(-x^2) R(2/x) / x, where R(u) = x exp(x^2) erfc(x)
   is smooth on (0, 1] and fitted the same way (to math.erfc, and to its asymptotic series past
   x = 10); exp(-x^2) is taken as exp(-hi^2) exp(-(x - hi)(x + hi)) with hi = x rounded to 24 bits,
   so that the rounding of x^2 does not cost up to 2x^2 ulps. erf: 2e-16 relative error; erfc:
@@ -103,8 +111,44 @@ def _erf_series(x: np.ndarray) -> np.ndarray:
     return x * chebyshev.chebval(x * x * (2 / _SPLIT**2) - 1, _ERF_SERIES)
 
 
+_ERF32_NUMERATOR = (1.1283791691274463, 0.1851362606393993, 0.05424403332905946,
+                     0.0038386527576572066, 0.0003767563608490531, 4.6091383203474e-06,
+                     -1.2799364734750185e-08)  # P's coefficients, constant term first
+_ERF32_DENOMINATOR = (1.0, 0.49740614511585696, 0.11387409219757774, 0.015430097822060394,
+                      0.001301527678790077, 6.239828638971486e-05)  # Q's
+_ERF32_CLAMP = 3.92
+_ERF32_BLOCK = 1 << 17
+
+
+def _polynomial(coefficients: tuple[float, ...], t: np.ndarray) -> np.ndarray:
+    """sum c_k t^k by Horner's rule, in place on one new array."""
+    out = t * coefficients[-1]
+    out += coefficients[-2]
+    for c in coefficients[-3::-1]:
+        out *= t
+        out += c
+    return out
+
+
+def _erf_float32(x: np.ndarray) -> np.ndarray:
+    """erf of a float32 array through the rational approximation (module docstring)."""
+    out = np.empty(x.shape, np.float32)
+    flat_x, flat_out = x.reshape(-1), out.reshape(-1)  # out is contiguous: a view
+    for start in range(0, flat_x.size, _ERF32_BLOCK):
+        block = flat_x[start:start + _ERF32_BLOCK].astype(np.float64)
+        np.clip(block, -_ERF32_CLAMP, _ERF32_CLAMP, out=block)  # NaN stays NaN, -0.0 stays -0.0
+        t = block * block
+        ratio = _polynomial(_ERF32_NUMERATOR, t)
+        ratio /= _polynomial(_ERF32_DENOMINATOR, t)
+        np.multiply(ratio, block, out=flat_out[start:start + _ERF32_BLOCK], casting="same_kind")
+    return out
+
+
 def erf(x: np.ndarray) -> np.ndarray:
-    """The error function, element-wise, computed in float64 and returned in x's dtype."""
+    """The error function, element-wise, returned in x's dtype: float32 through a rational
+    approximation (0.531 ulp), other dtypes computed in float64."""
+    if x.dtype == np.float32:
+        return _erf_float32(x)
     x64 = np.asarray(x, dtype=np.float64)
     out = np.empty_like(x64)
     small = np.abs(x64) <= _SPLIT

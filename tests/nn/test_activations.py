@@ -65,6 +65,31 @@ def test_erf_is_accurate_to_float64_precision():
     assert erf(np.float32([0.5])).dtype == np.float32
 
 
+def test_float32_erf_is_within_0531_ulp():
+    # float32 inputs take their own rational approximation: compare with math.erf rounded to
+    # float32, over a dense grid of the whole range (both signs, subnormals, the tails past the
+    # clamp at 3.92) and the special values
+    x = np.concatenate([np.linspace(-6, 6, 200001), np.logspace(-44, 0.7, 20001),
+                        -np.logspace(-30, 0.7, 2001), [3.919, 3.92, 3.921, 1e30, -1e30]])
+    x = x.astype(np.float32)
+    exact = np.array([math.erf(v) for v in x.astype(np.float64)])
+    got = erf(x)
+    assert got.dtype == np.float32 and got.shape == x.shape
+    rounded = exact.astype(np.float32)
+    # the spacing of float32 at the exact value (below a power of two, the smaller one)
+    spacing = np.spacing(np.nextafter(rounded, np.float32(0))).astype(np.float64)
+    spacing = np.where(np.abs(exact) < np.abs(rounded), spacing, np.spacing(rounded))
+    ulps = np.abs(got - exact) / np.abs(spacing)
+    assert ulps.max() <= 0.531, x[np.argmax(ulps)]
+    assert (got == rounded).mean() > 0.97  # correctly rounded but near ties
+    special = erf(np.float32([np.inf, -np.inf, 0.0, -0.0, np.nan]))
+    assert special[:4].tolist() == [1.0, -1.0, 0.0, 0.0]
+    assert np.signbit(special[3]) and not np.signbit(special[2]) and np.isnan(special[4])
+    assert erf(np.float32(0.5).reshape(())).shape == ()
+    noncontiguous = np.linspace(-3, 3, 24, dtype=np.float32).reshape(4, 6)[:, ::2]
+    np.testing.assert_array_equal(erf(noncontiguous), erf(noncontiguous.copy()))
+
+
 def test_gelu_rejects_unknown_approximation_and_integers():
     with pytest.raises(RuntimeError, match="approximate argument must be either none or tanh"):
         F.gelu(ember.randn(3), approximate="fast")
