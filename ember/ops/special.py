@@ -13,11 +13,12 @@ off):
   the float64 path. P/Q was fitted to math.erf by Lawson's iteration (weighted least squares on
   the relative error at 4000 Chebyshev points of [0, 3.92]): 1.8e-9 relative error.
 - erf / erfc, float64 (and erfc of float32). |x| <= 2: erf(x) = x P(x^2), a Chebyshev series
-  fitted once at import to math.erf; erfc = 1 - erf there. |x| > 2: erfc(x) = exp(-x^2) R(2/x) / x, where R(u) = x exp(x^2) erfc(x)
-  is smooth on (0, 1] and fitted the same way (to math.erfc, and to its asymptotic series past
-  x = 10); exp(-x^2) is taken as exp(-hi^2) exp(-(x - hi)(x + hi)) with hi = x rounded to 24 bits,
-  so that the rounding of x^2 does not cost up to 2x^2 ulps. erf: 2e-16 relative error; erfc:
-  3e-14 relative error (worst near |x| = 2, where 1 - erf cancels), down to its underflow at 27.
+  fitted once at import to math.erf; erfc = 1 - erf there. |x| > 2: erfc(x) = exp(-x^2)
+  R(2/x) / x, where R(u) = x exp(x^2) erfc(x) is smooth on (0, 1] and fitted the same way (to
+  math.erfc, and to its asymptotic series past x = 10); exp(-x^2) is taken as
+  exp(-hi^2) exp(-(x - hi)(x + hi)) with hi = x rounded to 24 bits, so that the rounding of x^2
+  does not cost up to 2x^2 ulps. erf: 2e-16 relative error; erfc: 3e-14 relative error (worst
+  near |x| = 2, where 1 - erf cancels), down to its underflow at 27.
 - erfinv: a first guess from Winitzki's closed-form approximation (relative error 2e-3), then
   three Halley steps on erf(x) = y, or on erfc(x) = 1 - y for |y| > 0.5 so that the tails keep
   their precision: 4e-16 relative error.
