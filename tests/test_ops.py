@@ -175,6 +175,9 @@ CASES = [
     ("index_slice", lambda m, a: a[1:, ::2], [(3, 4)], "real"),
     ("index_none_ellipsis", lambda m, a: a[None, ..., 1], [(2, 3, 4)], "real"),
     ("index_int_tensor", lambda m, a: a[m.tensor(IDX)], [(3, 4)], "real"),
+    # rows scattered back as flat indices: negative and repeated rows, a 2-D index, 3-D rows
+    ("index_int_tensor_negative", lambda m, a: a[m.tensor([[0, -1], [2, -1]])], [(3, 2, 2)],
+     "real"),
     ("index_int_array_dim1", lambda m, a: a[:, m.tensor(IDX)], [(2, 3)], "real"),
     ("index_int_list", lambda m, a: a[[0, 0, 2]], [(3, 4)], "real"),
     ("index_two_arrays", lambda m, a: a[m.tensor(IDX), m.tensor(IDX % 2)], [(3, 4)], "real"),
