@@ -73,7 +73,7 @@ def _add_rows_at(out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
     iterator steps) for a 10000 x 256 or 65 x 128 embedding."""
     width = out.size // len(out) if len(out) else 0
     # a negative row r gives r * width + j, which counts from the end as row r does
-    flat_index = np.reshape(rows, (-1, 1)) * width + np.arange(width)
+    flat_index = np.reshape(rows.astype(np.intp), (-1, 1)) * width + np.arange(width)
     np.add.at(np.reshape(out, -1), np.reshape(flat_index, -1), np.reshape(values, -1))
 
 
