@@ -90,6 +90,21 @@ def test_float32_erf_is_within_0531_ulp():
     np.testing.assert_array_equal(erf(noncontiguous), erf(noncontiguous.copy()))
 
 
+def test_tanh_gelu_keeps_its_precision_in_the_left_tail():
+    # x sigmoid(2z) computed exactly in float64: the float32 result and gradient stay close in
+    # relative terms where 1 + tanh z would cancel to nothing
+    x = np.linspace(-12, 12, 4801).astype(np.float32)
+    t = ember.tensor(x, requires_grad=True)
+    y = F.gelu(t, approximate="tanh")
+    y.backward(ember.ones_like(y))
+    x64 = x.astype(np.float64)
+    inner = math.sqrt(2 / math.pi) * (x64 + 0.044715 * x64**3)
+    s = 1 / (1 + np.exp(-2 * inner))
+    slope = s + x64 * 2 * s * (1 - s) * math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * x64**2)
+    np.testing.assert_allclose(y.detach().numpy(), x64 * s, rtol=2e-5, atol=1e-37)
+    np.testing.assert_allclose(t.grad.numpy(), slope, rtol=2e-5, atol=1e-6)
+
+
 def test_gelu_rejects_unknown_approximation_and_integers():
     with pytest.raises(RuntimeError, match="approximate argument must be either none or tanh"):
         F.gelu(ember.randn(3), approximate="fast")
