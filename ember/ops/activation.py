@@ -67,8 +67,8 @@ class Gelu(Function):
         ctx.save_for_backward(x)
         ctx.approximate = approximate
         if approximate == "tanh":
-            ctx.parts = a, r, s = _tanh_parts(x)
-            return x * s
+            ctx.parts = _tanh_parts(x)
+            return x * ctx.parts[2]
         ctx.cdf = cdf = _normal_cdf(x)
         return x * cdf
 

@@ -69,8 +69,8 @@ class IndexScatter(Function):
 def _add_rows_at(out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
     """np.add.at(out, rows, values) for an integer array of rows of a contiguous out (an
     embedding's gradient): as one flat index per element, which takes NumPy's fast 1-D loop
-    for ufunc.at; 3-5x faster than the row-wise add.at (that walks each row in Python-level
-    iterator steps) for a 10000 x 256 or 65 x 128 embedding."""
+    for ufunc.at; 2-4x faster than add.at over rows (NumPy's general path) for the gradient of
+    a 10000 x 256 embedding read at 700 indices, or of a 65 x 128 one at 1024."""
     width = out.size // len(out) if len(out) else 0
     # a negative row r gives r * width + j, which counts from the end as row r does
     flat_index = np.reshape(rows.astype(np.intp), (-1, 1)) * width + np.arange(width)
