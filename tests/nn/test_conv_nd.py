@@ -44,6 +44,12 @@ CASES = [
      [((1, 4, 3, 3), "real"), ((4, 1, 3, 2), "real"), ((2,), "real")]),
     ("conv_transpose2d_unbatched", lambda m, x, w: _F(m).conv_transpose2d(x, w, stride=2),
      [((2, 2, 3), "real"), ((2, 2, 2, 2), "real")]),
+    # stride 1, rows longer than 8, output about as large as the input: the convolution with
+    # the flipped kernel (ember.ops.conv._flipped_pads), with groups and dilation
+    ("conv_transpose2d_stride1_as_flipped_convolution",
+     lambda m, x, w, b: _F(m).conv_transpose2d(x, w, b, padding=(1, 2), groups=2,
+                                               dilation=(1, 2)),
+     [((2, 4, 3, 10), "real"), ((4, 1, 3, 3), "real"), ((2,), "real")]),
     ("conv_transpose3d", lambda m, x, w: _F(m).conv_transpose3d(x, w, stride=(2, 1, 1)),
      [((1, 2, 2, 2, 2), "real"), ((2, 1, 2, 1, 2), "real")]),
     ("unfold", lambda m, x: _F(m).unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)),
