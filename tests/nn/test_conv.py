@@ -164,23 +164,25 @@ def test_reflect_padding_too_large_is_an_error():
 
 @pytest.mark.parametrize("columns", [1, 100])
 def test_conv2d_in_chunks_of_images_matches_torch(torch, monkeypatch, columns):
-    """Without a weight gradient, the forward makes its im2col columns a few images at a time
-    (ember.ops.conv._column_chunks): one image per chunk, then two with a shorter last chunk.
-    The input gradient of this 'same' convolution, its rows longer than 8, goes the same way
-    (a convolution with the flipped kernel)."""
+    """Convolutions whose im2col matrix is too large to keep make their columns a few images
+    at a time (ember.ops.conv._column_chunks), in forward and again for the weight gradient:
+    one image per chunk, then two with a shorter last chunk. The input gradient of this 'same'
+    convolution, its rows longer than 8, is a convolution with the flipped kernel, chunked too."""
     import ember.ops.conv as conv_ops
-    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)
+    for name in ("CHUNK_BYTES", "WEIGHT_GRAD_CHUNK", "KEPT_COLUMNS_BYTES"):
+        monkeypatch.setattr(conv_ops, name, 1)
     monkeypatch.setattr(conv_ops, "CHUNK_COLUMNS", columns)  # 5x10 = 50 positions an image
     x, w, b = _arrays(2, np.float32, kernel=(3, 3), size=(5, 10))
     x = np.concatenate([x, x[:1] * 2])  # 3 images
     kw = dict(padding=1, groups=2)
-    ours = ember.tensor(x, requires_grad=True)
-    out = F.conv2d(ours, ember.tensor(w), ember.tensor(b), **kw)
-    theirs = torch.tensor(x, requires_grad=True)
-    expected = torch.nn.functional.conv2d(theirs, torch.tensor(w), torch.tensor(b), **kw)
+    ours = [ember.tensor(a, requires_grad=True) for a in (x, w, b)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    out = F.conv2d(*ours, **kw)
+    expected = torch.nn.functional.conv2d(*theirs, **kw)
     g = rng.standard_normal(out.shape).astype(np.float32)
     out.backward(ember.tensor(g))
     expected.backward(torch.tensor(g))
     np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-4,
                                atol=1e-5)
-    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for mine, oracle in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), oracle.grad.numpy(), rtol=1e-4, atol=1e-4)
