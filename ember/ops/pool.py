@@ -1,4 +1,4 @@
-"""Primitive Functions for 2-D pooling on NCHW arrays, read through ember.ops.conv's window view,
+"""Primitive Functions for 2-D pooling on NCHW arrays, read through ember.ops.windows' window view,
 and the gathers and scatters at flat positions of each (H, W) plane that adaptive max pooling and
 max unpooling are.
 
@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
-from .conv import Pads, Pair, crop_spatial, pad_spatial, padded_shape, windows
+from .windows import Pads, Pair, crop_spatial, pad_spatial, padded_shape, windows
 
 __all__ = ["MaxPool2D", "ArgmaxScatter", "ArgmaxGather", "AvgPool2D", "WindowSpread",
            "max_pool_with_argmax", "PlaneGather", "PlaneScatter", "AdaptiveMaxPool2D",
