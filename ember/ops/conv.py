@@ -222,7 +222,7 @@ class ConvTranspose(Function):
         ctx.save_for_backward(x if needs[1] else None, weight if needs[0] else None)
         kernel = weight.shape[2:]
         ctx.geometry = (kernel, stride, pads, dilation, groups)
-        ctx.weight_shape = weight.shape
+        ctx.weight_shape, ctx.in_size = weight.shape, x.shape[2:]
         out_shape = (x.shape[0], weight.shape[1] * groups, *out_size)
         if x.shape[-1] <= SHORT_ROWS:
             out = _transposed_conv_spatial_major(x, weight, ctx.geometry, out_shape)
@@ -233,7 +233,11 @@ class ConvTranspose(Function):
                                  (kernel, stride, flipped_pads, dilation, groups))
             w_t = np.swapaxes(weight.reshape(groups, x.shape[1] // groups, -1), 1, 2)
             cols = np.matmul(w_t, _channel_rows(x, groups))  # (G, C_out/G*K, N*L_in)
-            out = col2im(cols, out_shape, kernel, stride, pads, dilation)
+            sizes, reached = _reached_part(out_size, x.shape[2:], ctx.geometry)
+            out = col2im(cols, out_shape[:2] + sizes, *reached[:4])
+            if sizes != tuple(out_size):  # output_padding past the input's reach: zeros
+                out = pad_spatial(out, [p for n, m in zip(sizes, out_size) for p in (0, m - n)],
+                                  0)
         result = np.empty(out.shape, dtype=out.dtype)
         if bias is None:
             np.copyto(result, out)
@@ -243,22 +247,47 @@ class ConvTranspose(Function):
     def backward(ctx, g):
         needs = ctx.needs_input_grad
         x, weight = ctx.saved_tensors
-        kernel, stride, pads, dilation, groups = ctx.geometry
         grad_x = grad_w = grad_b = None
-        plain = isinstance(g, np.ndarray)
-        if needs[1] or (needs[0] and plain):
-            cols = im2col(g, *ctx.geometry) if plain else Im2col.call(g, geometry=ctx.geometry)
-        if needs[1]:
-            grad_w = _weight_grad(_channel_rows(x, groups), cols, ctx.weight_shape)
         if len(needs) > 2 and needs[2]:
             grad_b = _spatial_sum(g)
+        window, geometry = _input_windows(g, ctx.in_size, ctx.geometry)
+        kernel, stride, pads, dilation, groups = geometry
+        plain = isinstance(g, np.ndarray)
+        if needs[1] or (needs[0] and plain):
+            cols = im2col(window, *geometry) if plain else Im2col.call(window, geometry=geometry)
+        if needs[1]:
+            grad_w = _weight_grad(_channel_rows(x, groups), cols, ctx.weight_shape)
         if needs[0] and plain:  # Convolution's forward, on the columns made once for both
             grad_x = _correlate(weight, cols, g.shape[0],
-                                conv_out_size(g.shape, kernel, stride, pads, dilation), None)
+                                conv_out_size(window.shape, kernel, stride, pads, dilation), None)
         elif needs[0]:
-            grad_x = Convolution.call(g, weight, stride=stride, pads=pads, dilation=dilation,
+            grad_x = Convolution.call(window, weight, stride=stride, pads=pads, dilation=dilation,
                                       groups=groups)
         return grad_x, grad_w, grad_b
+
+
+def _reached_part(out_size: Sizes, in_size: Sizes, geometry: tuple) -> tuple:
+    """The leading part of a transposed convolution's output that its input reaches, as (sizes,
+    geometry): the geometry under which that part has exactly in_size windows per dim. PyTorch's
+    output_padding adds output positions past the last window's reach (at stride 1, whole
+    windows), which only the bias reaches; the right padding becomes what the last window still
+    reaches past the part's end."""
+    kernel, stride, pads, dilation, groups = geometry
+    sizes, new_pads = list(out_size), list(pads)
+    for i, (n, k, s, d) in enumerate(zip(in_size, kernel, stride, dilation)):
+        before, after, length = pads[2 * i], pads[2 * i + 1], out_size[i]
+        reach = (n - 1) * s - before + d * (k - 1) + 1  # positions up to the last window's end
+        if (length + before + after - d * (k - 1) - 1) // s + 1 > n:
+            sizes[i], new_pads[2 * i + 1] = min(length, reach), max(0, reach - length)
+    return tuple(sizes), (kernel, stride, tuple(new_pads), dilation, groups)
+
+
+def _input_windows(g, in_size: Sizes, geometry: tuple) -> tuple:
+    """g's part that the transposed convolution's input reached, and its geometry."""
+    sizes, reached = _reached_part(g.shape[2:], in_size, geometry)
+    if sizes == tuple(g.shape[2:]):
+        return g, reached
+    return g[(slice(None), slice(None), *(slice(0, n) for n in sizes))], reached
 
 
 def _flipped_pads(x_shape: tuple, geometry: tuple, out_size: Sizes) -> Pads | None:

@@ -50,6 +50,15 @@ CASES = [
      lambda m, x, w, b: _F(m).conv_transpose2d(x, w, b, padding=(1, 2), groups=2,
                                                dilation=(1, 2)),
      [((2, 4, 3, 10), "real"), ((4, 1, 3, 3), "real"), ((2,), "real")]),
+    # stride 1 with output_padding (PyTorch allows it below the dilation): output positions
+    # past the input's reach, on the flipped path and (output much larger) on col2im's
+    ("conv_transpose2d_stride1_output_padding_flipped",
+     lambda m, x, w, b: _F(m).conv_transpose2d(x, w, b, padding=(1, 2), output_padding=(0, 1),
+                                               groups=2, dilation=(1, 2)),
+     [((1, 4, 3, 10), "real"), ((4, 1, 3, 3), "real"), ((2,), "real")]),
+    ("conv_transpose1d_stride1_output_padding_col2im",
+     lambda m, x, w, b: _F(m).conv_transpose1d(x, w, b, output_padding=2, dilation=3),
+     [((1, 2, 9), "real"), ((2, 2, 3), "real"), ((2,), "real")]),
     ("conv_transpose3d", lambda m, x, w: _F(m).conv_transpose3d(x, w, stride=(2, 1, 1)),
      [((1, 2, 2, 2, 2), "real"), ((2, 1, 2, 1, 2), "real")]),
     ("unfold", lambda m, x: _F(m).unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)),
