@@ -75,6 +75,19 @@ def test_extreme_logits_are_stable(parity):
     assert np.isfinite(out.detach().numpy()).all()
 
 
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_transposed_logits_get_the_gradient_of_a_contiguous_copy(parity, reduction):
+    """The backward writes each row's target entry through a flat view of the gradient: logits
+    laid out column-major (a transposed tensor) must get it too."""
+    torch = parity.torch
+    rng = np.random.default_rng(4)
+    logits_t = rng.standard_normal((5, 6)).astype(np.float32)  # (classes, batch)
+    target = np.array([0, 4, 2, 2, 1, 3])
+    parity.check(lambda x: F.cross_entropy(x.T, ember.tensor(target), reduction=reduction),
+                 lambda x: torch.nn.functional.cross_entropy(x.T, torch.tensor(target),
+                                                             reduction=reduction), logits_t)
+
+
 def test_all_targets_ignored_gives_nan_mean_and_zero_grad(torch):
     logits = ember.randn(3, 4, requires_grad=True)
     loss = F.cross_entropy(logits, ember.tensor([-100, -100, -100]))
