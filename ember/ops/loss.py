@@ -161,7 +161,6 @@ class CrossEntropy(Function):
             z = np.ascontiguousarray(z)
         # ufunc.reduce directly: ndarray.max adds a Python layer that costs as much as the math
         shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
-        rows = _arange(z.shape[0])
         tg = ctx.targets = _ClassTargets(target, weight, ignore_index, z.dtype)
         # Each row's target entry by its flat index: half the cost of indexing by [rows, index]
         # here, and in backward, where it is written through grad.ravel(), a view since grad is
@@ -182,7 +181,7 @@ class CrossEntropy(Function):
             smooth = total_weight * lse - smooth  # sum_c w_c * (lse - z_c)
             loss *= 1 - label_smoothing
             loss += tg.per_row(smooth) * (label_smoothing / n_classes)
-        ctx.e, ctx.sumexp, ctx.rows, ctx.shape = e, sumexp, rows, x.shape
+        ctx.e, ctx.sumexp, ctx.shape = e, sumexp, x.shape
         ctx.weight, ctx.reduction, ctx.eps = weight, reduction, label_smoothing
         if reduction == "mean" and tg.row_weight is None and loss.shape[0]:
             return _mean(loss)  # the common case
@@ -211,7 +210,7 @@ class CrossEntropy(Function):
         else:
             x, = ctx.saved_tensors
             grad = Softmax.call(as_rows(x), axis=1) * np.reshape(s * prob_weight, (-1, 1))
-            grad[ctx.rows, tg.index] -= hard * s
+            grad[_arange(tg.index.shape[0]), tg.index] -= hard * s
         if eps:
             grad -= np.reshape(s * (eps / n_classes), (-1, 1)) * (
                 1 if weight is None else weight)
