@@ -7,6 +7,7 @@ and the rest flattened into rows (see `as_rows`), so every formula below works o
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -75,6 +76,12 @@ def _row_starts(n: int, n_classes: int) -> np.ndarray:
     starts = np.arange(0, n * n_classes, n_classes)
     starts.flags.writeable = False
     return starts
+
+
+@functools.lru_cache(maxsize=64)
+def _exp_safe(dtype: np.dtype, n_classes: int) -> float:
+    """A bound below which exp of each of n_classes values, and their sum, stay finite."""
+    return math.log(float(np.finfo(dtype).max)) - math.log(max(n_classes, 1)) - 1.0
 
 
 @functools.lru_cache(maxsize=64)
@@ -159,26 +166,37 @@ class CrossEntropy(Function):
         z = as_rows(x)
         if not z.flags.c_contiguous:  # so that shifted, e and the gradient are (see below)
             z = np.ascontiguousarray(z)
-        # ufunc.reduce directly: ndarray.max adds a Python layer that costs as much as the math
-        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
         tg = ctx.targets = _ClassTargets(target, weight, ignore_index, z.dtype)
         # Each row's target entry by its flat index: half the cost of indexing by [rows, index]
         # here, and in backward, where it is written through grad.ravel(), a view since grad is
         # C-contiguous like e.
         targets_flat = ctx.targets_flat = _row_starts(*z.shape) + tg.index
-        picked = shifted.ravel()[targets_flat]
+        # Each row is shifted by its target's logit, which leaves the target's term exp(0) = 1
+        # (no row sum can underflow) and the loss log(sumexp) - 0: one NumPy call less than
+        # the shift by the row's max, and a reduction over all elements instead of one per row
+        # (2x cheaper for short rows). Only where a logit exceeds its target's by more than
+        # exp's range (or a logit is not finite) is it shifted by the row's max instead.
+        picked = z.ravel()[targets_flat]
+        shifted = z - picked[:, None]
+        if np.maximum.reduce(shifted, axis=None) < _exp_safe(z.dtype, z.shape[1]):
+            picked = None  # each row's target entry in `shifted`: 0
+        else:
+            # ufunc.reduce directly: ndarray.max adds a Python layer costing as much as the math
+            shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
+            picked = shifted.ravel()[targets_flat]
         smooth = None if not label_smoothing else (
             shifted.sum(axis=1) if weight is None else shifted @ weight)
         e = np.exp(shifted, out=shifted)  # shifted is not needed past this point
         sumexp = _row_sums(e)
         lse = np.log(sumexp)
-        loss = lse - picked
-        if tg.row_weight is not None:
-            loss *= tg.row_weight
         if label_smoothing:
             n_classes = z.shape[1]
             total_weight = n_classes if weight is None else weight.sum()
             smooth = total_weight * lse - smooth  # sum_c w_c * (lse - z_c)
+        loss = lse if picked is None else lse - picked
+        if tg.row_weight is not None:
+            loss *= tg.row_weight
+        if label_smoothing:
             loss *= 1 - label_smoothing
             loss += tg.per_row(smooth) * (label_smoothing / n_classes)
         ctx.e, ctx.sumexp, ctx.shape = e, sumexp, x.shape

@@ -75,6 +75,19 @@ def test_extreme_logits_are_stable(parity):
     assert np.isfinite(out.detach().numpy()).all()
 
 
+def test_many_classes_far_above_the_target_stay_finite(parity):
+    """Rows are shifted by their target's logit unless exp of the others could overflow, alone
+    or summed over the classes: 2000 logits 85 above the target would sum past float32's range."""
+    torch = parity.torch
+    logits = np.zeros((2, 2000), dtype=np.float32)
+    logits[0, 3] = -85.0
+    target = np.array([3, 7])
+    out = parity.check(lambda x: F.cross_entropy(x, ember.tensor(target), reduction="none"),
+                       lambda x: torch.nn.functional.cross_entropy(x, torch.tensor(target),
+                                                                   reduction="none"), logits)
+    assert np.isfinite(out.detach().numpy()).all()
+
+
 @pytest.mark.parametrize("reduction", ["mean", "none"])
 def test_transposed_logits_get_the_gradient_of_a_contiguous_copy(parity, reduction):
     """The backward writes each row's target entry through a flat view of the gradient: logits
