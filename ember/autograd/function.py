@@ -152,7 +152,8 @@ class Function:
         ctx.needs_input_grad = needs if needs is not None else (False,) * n
         try:
             if kwargs:
-                out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
+                out = (cls.forward(ctx, inputs[0]._data, **kwargs) if n == 1 else
+                       cls.forward(ctx, *[t._data for t in inputs], **kwargs))
             elif n == 2:
                 out = cls.forward(ctx, inputs[0]._data, inputs[1]._data)
             elif n == 1:

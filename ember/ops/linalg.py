@@ -74,7 +74,7 @@ class Linear(Function):
             gw = (g.T @ x) if g.ndim == 2 else np.reshape(g, (-1, g.shape[-1])).T @ np.reshape(
                 x, (-1, x.shape[-1]))
         if len(needs) > 2 and needs[2]:
-            batch_axes = tuple(range(g.ndim - 1))
+            batch_axes = 0 if g.ndim == 2 else tuple(range(g.ndim - 1))
             # ufunc.reduce directly on arrays: np.sum adds a Python layer costing a microsecond
             gb = (np.add.reduce(g, axis=batch_axes) if isinstance(g, np.ndarray) else
                   np.sum(g, axis=batch_axes))

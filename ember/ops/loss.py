@@ -7,6 +7,7 @@ and the rest flattened into rows (see `as_rows`), so every formula below works o
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -70,6 +71,20 @@ def _arange(n: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
+def _row_starts(n: int, n_classes: int) -> np.ndarray:
+    """Where each of n rows of n_classes starts in the flattened array."""
+    starts = np.arange(0, n * n_classes, n_classes)
+    starts.flags.writeable = False
+    return starts
+
+
+@functools.lru_cache(maxsize=64)
+def _exp_safe(dtype: np.dtype, n_classes: int) -> float:
+    """A bound below which exp of each of n_classes values, and their sum, stay finite."""
+    return math.log(float(np.finfo(dtype).max)) - math.log(max(n_classes, 1)) - 1.0
+
+
+@functools.lru_cache(maxsize=64)
 def _ones(n: int, dtype: np.dtype) -> np.ndarray:
     ones = np.ones(n, dtype)
     ones.flags.writeable = False
@@ -85,14 +100,14 @@ def _mean_weights(n: int, dtype: np.dtype) -> np.ndarray:
 
 def _mean(loss: np.ndarray) -> np.ndarray:
     """The mean of a non-empty 1-D loss as one BLAS dot product into a 0-d array: one NumPy
-    call where a sum and a division take two, and a scalar result a third."""
-    return np.matmul(loss, _mean_weights(loss.shape[0], loss.dtype),
-                     out=np.empty((), loss.dtype))
+    call where a sum and a division take two, and a scalar result a third (np.dot: fewer
+    steps than matmul before BLAS)."""
+    return np.dot(loss, _mean_weights(loss.shape[0], loss.dtype), out=np.empty((), loss.dtype))
 
 
 def _row_sums(a: np.ndarray) -> np.ndarray:
     """a.sum(axis=1) as one BLAS matrix-vector product: 2x faster for short rows."""
-    return a @ _ones(a.shape[1], a.dtype)
+    return np.dot(a, _ones(a.shape[1], a.dtype))
 
 
 class _ClassTargets:
@@ -104,7 +119,8 @@ class _ClassTargets:
 
     def __init__(self, target: np.ndarray, weight, ignore_index: int | None,
                  dtype: np.dtype) -> None:
-        target = target.reshape(-1)
+        if target.ndim != 1:
+            target = target.reshape(-1)
         ignored = None if ignore_index is None else target == ignore_index
         self.valid = None if ignored is None or not ignored.any() else ~ignored
         self.index = target if self.valid is None else np.where(ignored, 0, target)
@@ -148,26 +164,42 @@ class CrossEntropy(Function):
                 label_smoothing=0.0):
         ctx.save_for_backward(x)
         z = as_rows(x)
-        # ufunc.reduce directly: ndarray.max adds a Python layer that costs as much as the math
-        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
-        rows = _arange(z.shape[0])
+        if not z.flags.c_contiguous:  # so that shifted, e and the gradient are (see below)
+            z = np.ascontiguousarray(z)
         tg = ctx.targets = _ClassTargets(target, weight, ignore_index, z.dtype)
-        picked = shifted[rows, tg.index]
+        # Each row's target entry by its flat index: half the cost of indexing by [rows, index]
+        # here, and in backward, where it is written through grad.ravel(), a view since grad is
+        # C-contiguous like e.
+        targets_flat = ctx.targets_flat = _row_starts(*z.shape) + tg.index
+        # Each row is shifted by its target's logit, which leaves the target's term exp(0) = 1
+        # (no row sum can underflow) and the loss log(sumexp) - 0: one NumPy call less than
+        # the shift by the row's max, and a reduction over all elements instead of one per row
+        # (2x cheaper for short rows). Only where a logit exceeds its target's by more than
+        # exp's range (or a logit is not finite) is it shifted by the row's max instead.
+        picked = z.ravel()[targets_flat]
+        shifted = z - picked[:, None]
+        if np.maximum.reduce(shifted, axis=None) < _exp_safe(z.dtype, z.shape[1]):
+            picked = None  # each row's target entry in `shifted`: 0
+        else:
+            # ufunc.reduce directly: ndarray.max adds a Python layer costing as much as the math
+            shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
+            picked = shifted.ravel()[targets_flat]
         smooth = None if not label_smoothing else (
             shifted.sum(axis=1) if weight is None else shifted @ weight)
         e = np.exp(shifted, out=shifted)  # shifted is not needed past this point
         sumexp = _row_sums(e)
         lse = np.log(sumexp)
-        loss = lse - picked
-        if tg.row_weight is not None:
-            loss *= tg.row_weight
         if label_smoothing:
             n_classes = z.shape[1]
             total_weight = n_classes if weight is None else weight.sum()
             smooth = total_weight * lse - smooth  # sum_c w_c * (lse - z_c)
+        loss = lse if picked is None else lse - picked
+        if tg.row_weight is not None:
+            loss *= tg.row_weight
+        if label_smoothing:
             loss *= 1 - label_smoothing
             loss += tg.per_row(smooth) * (label_smoothing / n_classes)
-        ctx.e, ctx.sumexp, ctx.rows, ctx.shape = e, sumexp, rows, x.shape
+        ctx.e, ctx.sumexp, ctx.shape = e, sumexp, x.shape
         ctx.weight, ctx.reduction, ctx.eps = weight, reduction, label_smoothing
         if reduction == "mean" and tg.row_weight is None and loss.shape[0]:
             return _mean(loss)  # the common case
@@ -192,10 +224,11 @@ class CrossEntropy(Function):
             prob_weight = hard + eps * total_weight / n_classes
         if isinstance(g, np.ndarray):
             grad = ctx.e * (s * prob_weight / ctx.sumexp)[:, None]
+            grad.ravel()[ctx.targets_flat] -= hard * s
         else:
             x, = ctx.saved_tensors
             grad = Softmax.call(as_rows(x), axis=1) * np.reshape(s * prob_weight, (-1, 1))
-        grad[ctx.rows, tg.index] -= hard * s
+            grad[_arange(tg.index.shape[0]), tg.index] -= hard * s
         if eps:
             grad -= np.reshape(s * (eps / n_classes), (-1, 1)) * (
                 1 if weight is None else weight)

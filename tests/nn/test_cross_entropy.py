@@ -75,6 +75,32 @@ def test_extreme_logits_are_stable(parity):
     assert np.isfinite(out.detach().numpy()).all()
 
 
+def test_many_classes_far_above_the_target_stay_finite(parity):
+    """Rows are shifted by their target's logit unless exp of the others could overflow, alone
+    or summed over the classes: 2000 logits 85 above the target would sum past float32's range."""
+    torch = parity.torch
+    logits = np.zeros((2, 2000), dtype=np.float32)
+    logits[0, 3] = -85.0
+    target = np.array([3, 7])
+    out = parity.check(lambda x: F.cross_entropy(x, ember.tensor(target), reduction="none"),
+                       lambda x: torch.nn.functional.cross_entropy(x, torch.tensor(target),
+                                                                   reduction="none"), logits)
+    assert np.isfinite(out.detach().numpy()).all()
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_transposed_logits_get_the_gradient_of_a_contiguous_copy(parity, reduction):
+    """The backward writes each row's target entry through a flat view of the gradient: logits
+    laid out column-major (a transposed tensor) must get it too."""
+    torch = parity.torch
+    rng = np.random.default_rng(4)
+    logits_t = rng.standard_normal((5, 6)).astype(np.float32)  # (classes, batch)
+    target = np.array([0, 4, 2, 2, 1, 3])
+    parity.check(lambda x: F.cross_entropy(x.T, ember.tensor(target), reduction=reduction),
+                 lambda x: torch.nn.functional.cross_entropy(x.T, torch.tensor(target),
+                                                             reduction=reduction), logits_t)
+
+
 def test_all_targets_ignored_gives_nan_mean_and_zero_grad(torch):
     logits = ember.randn(3, 4, requires_grad=True)
     loss = F.cross_entropy(logits, ember.tensor([-100, -100, -100]))

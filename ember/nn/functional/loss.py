@@ -54,11 +54,36 @@ def _as_dtype(target: Tensor, dtype: np.dtype) -> Tensor:
     return target if target._data.dtype == dtype else target.to(dtype)
 
 
+_INT64, _UINT64 = np.dtype(np.int64), np.dtype(np.uint64)
+
+
 def _class_targets(input: Tensor, target: Tensor, ignore_index: int,
                    op: str) -> tuple[np.ndarray, int | None]:
     """The checked class-index array for an input of shape (C,), (N, C) or (N, C, d1, ...), and
     ignore_index, or None when no target equals it (which spares the ops a comparison)."""
-    x, t = _shape(input), target._data
+    x, t = input._data.shape, target._data
+    if len(x) == 2 and t.dtype is _INT64 and t.shape == x[:1]:
+        n_classes = x[1]  # the common case, (N, C) logits and (N,) int64 targets, checked
+    else:
+        n_classes = _check_class_targets(x, t, target, op)
+        t = t.astype(np.int64, copy=False)
+    if not t.size:
+        return t, None
+    # Viewed as unsigned, negative targets become huge: one reduction checks both bounds.
+    if np.maximum.reduce(t.view(_UINT64), axis=None) < n_classes:
+        return t, (ignore_index if 0 <= ignore_index < n_classes else None)
+    lo, hi = t.min(), t.max()
+    if lo < 0 or hi >= n_classes:
+        bad = t[((t < 0) | (t >= n_classes)) & (t != ignore_index)]
+        if bad.size:
+            raise IndexError(f"Target {bad.flat[0]} is out of bounds. ({op}: input shape {x} has "
+                             f"{n_classes} classes, target shape {t.shape}, ignore_index "
+                             f"{ignore_index})")
+    return t, (ignore_index if lo <= ignore_index <= hi else None)
+
+
+def _check_class_targets(x: tuple, t: np.ndarray, target: Tensor, op: str) -> int:
+    """The number of classes of an input of shape x, once the target array t fits it."""
     if x == () or (len(x) == 1 and t.ndim != 0):
         raise ValueError(f"{op}: input of shape {x} needs shape (C,) with a 0-d target, or "
                          f"(N, C, ...), got target shape {t.shape}")
@@ -74,21 +99,7 @@ def _class_targets(input: Tensor, target: Tensor, ignore_index: int,
     if t.shape != expected:
         raise RuntimeError(f"{op}: Expected target size {list(expected)}, got {list(t.shape)} "
                            f"(input shape {x})")
-    t = t.astype(np.int64, copy=False)
-    n_classes = x[0] if len(x) == 1 else x[1]
-    if not t.size:
-        return t, None
-    # Viewed as unsigned, negative targets become huge: one reduction checks both bounds.
-    if np.maximum.reduce(t.view(np.uint64), axis=None) < n_classes:
-        return t, (ignore_index if 0 <= ignore_index < n_classes else None)
-    lo, hi = t.min(), t.max()
-    if lo < 0 or hi >= n_classes:
-        bad = t[((t < 0) | (t >= n_classes)) & (t != ignore_index)]
-        if bad.size:
-            raise IndexError(f"Target {bad.flat[0]} is out of bounds. ({op}: input shape {x} has "
-                             f"{n_classes} classes, target shape {t.shape}, ignore_index "
-                             f"{ignore_index})")
-    return t, (ignore_index if lo <= ignore_index <= hi else None)
+    return x[0] if len(x) == 1 else x[1]
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -102,8 +113,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: "
                          f"{label_smoothing}")
-    n_classes = input._data.shape[1 if input._data.ndim > 1 else 0] if input._data.ndim else 0
-    w = _weight_array(weight, dtype, (n_classes,), "weight (one per class)", op)
+    w = None
+    if weight is not None:
+        x = input._data
+        n_classes = x.shape[1 if x.ndim > 1 else 0] if x.ndim else 0
+        w = _weight_array(weight, dtype, (n_classes,), "weight (one per class)", op)
     if target._data.dtype.kind == "f":
         if target._data.shape != input._data.shape:
             raise RuntimeError(f"{op}: class-probability targets must have the input's shape "
