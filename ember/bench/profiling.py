@@ -6,11 +6,14 @@ import cProfile
 import pstats
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from .rows import Row
 from .workloads import Framework
+
+_PACKAGE = Path(__file__).resolve().parents[1]  # ember/: its files are named relative to it
 
 
 def profile_step(step: Callable[[], object], seconds: float) -> tuple[pstats.Stats, int]:
@@ -30,8 +33,8 @@ def _where(func: tuple[str, int, str]) -> str:
     filename, line, name = func
     if filename == "~":  # a builtin or C method
         return name
-    path = filename.replace("\\", "/")
-    short = path.split("/ember/", 1)[-1] if "/ember/" in path else path.rsplit("/", 1)[-1]
+    path = Path(filename).resolve()
+    short = path.relative_to(_PACKAGE).as_posix() if path.is_relative_to(_PACKAGE) else path.name
     return f"{name} ({short}:{line})"
 
 
