@@ -106,22 +106,19 @@ class BatchNormTraining(Function):
     def forward(ctx, x, weight=None, bias=None, *, eps: float, momentum: float,
                 running_mean: np.ndarray | None = None, running_var: np.ndarray | None = None,
                 sync=None):
-        c = x.shape[1]
-        axes = (0, *range(2, x.ndim))
-        param_shape = (c,) + (1,) * (x.ndim - 2)
         if sync is None:
             return _batch_norm_forward(ctx, x, weight, bias, eps, momentum, running_mean,
                                        running_var)
-        else:
-            mean, var, count = _combined_stats(x, axes, sync)
-            invstd = 1.0 / np.sqrt(var + eps)
-            xhat = x - mean
-            xhat *= invstd
+        c = x.shape[1]
+        param_shape = (c,) + (1,) * (x.ndim - 2)
+        mean, var, count = _combined_stats(x, (0, *range(2, x.ndim)), sync)
+        invstd = 1.0 / np.sqrt(var + eps)
+        xhat = x - mean
+        xhat *= invstd
         _update_running_stats(running_mean, running_var, mean.reshape(c), var.reshape(c), count,
                               momentum)
-        ctx.save_for_backward(x, weight if ctx.needs_input_grad[0] else None)
-        ctx.xhat, ctx.invstd, ctx.axes, ctx.eps = xhat, invstd, axes, eps
-        ctx.sync, ctx.count, ctx.affine = sync, count, weight is not None
+        _keep_for_backward(ctx, x, weight, invstd, eps, sync, count)
+        ctx.xhat = xhat
         return _affine(xhat,
                        None if weight is None else weight.reshape(param_shape),
                        None if bias is None else bias.reshape(param_shape))
@@ -163,6 +160,15 @@ class BatchNormTraining(Function):
         return tuple(grads)
 
 
+def _keep_for_backward(ctx, x, weight, invstd, eps: float, sync, count: int) -> None:
+    """What BatchNormTraining's backward reads, whichever forward ran: x (and the weight where
+    the input gradient needs it), 1/std, the reduced axes, eps, the sync group, the count per
+    channel and whether there is an affine weight."""
+    ctx.save_for_backward(x, weight if ctx.needs_input_grad[0] else None)
+    ctx.invstd, ctx.axes, ctx.eps = invstd, (0, *range(2, x.ndim)), eps
+    ctx.sync, ctx.count, ctx.affine = sync, count, weight is not None
+
+
 def _update_running_stats(running_mean, running_var, mean, var, count: int,
                           momentum: float) -> None:
     """PyTorch's running statistics update, in place: the unbiased batch variance, `momentum`
@@ -193,9 +199,8 @@ def _batch_norm_forward(ctx, x, weight, bias, eps, momentum, running_mean, runni
     var = np.einsum("ncl,ncl->c", centered, centered) / count
     invstd = 1.0 / np.sqrt(var + eps)
     _update_running_stats(running_mean, running_var, mean, var, count, momentum)
-    ctx.save_for_backward(x, weight if ctx.needs_input_grad[0] else None)
-    ctx.centered, ctx.invstd, ctx.axes, ctx.eps = centered, invstd, (0, *range(2, x.ndim)), eps
-    ctx.sync, ctx.count, ctx.affine = None, count, weight is not None
+    _keep_for_backward(ctx, x, weight, invstd, eps, None, count)
+    ctx.centered = centered
     scale = invstd if weight is None else invstd * weight
     out = np.multiply(centered, scale[:, None])
     if bias is not None:
